@@ -1,0 +1,11 @@
+package dev.retune.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code retune bench}: measurements that go into docs/benchmarks.md. */
+@Command(name = "bench",
+        description = "Benchmarks; each prints a Markdown table for docs/benchmarks.md.",
+        mixinStandardHelpOptions = true,
+        subcommands = {DecodeBenchCommand.class})
+final class BenchCommand {
+}

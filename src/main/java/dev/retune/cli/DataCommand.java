@@ -1,0 +1,11 @@
+package dev.retune.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code retune data}: dataset tools. */
+@Command(name = "data",
+        description = "Check a dataset folder, or write the bundled demo dataset.",
+        mixinStandardHelpOptions = true,
+        subcommands = {CheckCommand.class, MakeDemoCommand.class})
+final class DataCommand {
+}

@@ -1,0 +1,13 @@
+package dev.retune.cli;
+
+/** Exit codes of every verb; documented in {@code retune --help} and README.md. Never renumber one. */
+public final class ExitCode {
+
+    public static final int OK = 0;
+    public static final int INTERNAL_ERROR = 1;
+    public static final int USAGE = 2;
+    public static final int BAD_INPUT = 3;
+    public static final int DATA_CHECK_FAILED = 4;
+
+    private ExitCode() {}
+}

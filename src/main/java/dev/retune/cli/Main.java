@@ -1,0 +1,43 @@
+package dev.retune.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code retune} command: parses arguments, dispatches to one verb, and is the only place that exits. */
+@Command(name = "retune",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Fine-tune MusicGen-family text-to-music models on your own audio.",
+        subcommands = {DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes:",
+                "  0  success",
+                "  1  internal error (a bug: please report it with the stack trace)",
+                "  2  usage error (unknown option, missing argument)",
+                "  3  bad input: unreadable dataset, config or file (the message names it)",
+                "  4  data check failed: --strict found problems, or no usable rows remain"})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI in-process and returns the exit code. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command tree; tests set its out/err writers and call execute. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new ErrorHandler());
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.retune.config;
+
+/**
+ * Section {@code data}: where the dataset is and how audio is cut into training segments.
+ *
+ * @param dataset           dataset folder holding metadata.csv (relative to the working directory)
+ * @param sampleRate        rate audio is resampled to; the codec's rate (32000 for MusicGen)
+ * @param channels          1 = mean downmix (MusicGen mono), 2 = stereo
+ * @param segmentSeconds    length of one training segment
+ * @param minSegmentRatio   a segment starts where at least this share of it is real audio (audiocraft's rule)
+ * @param minSeconds        files shorter than this are skipped as too_short
+ * @param validFraction     share of files held out for validation when the CSV has no split column
+ * @param allowOutsidePaths accept absolute paths and paths leading out of the dataset folder
+ * @param text              how metadata columns are merged into the description
+ */
+public record DataConfig(String dataset, Integer sampleRate, Integer channels, Double segmentSeconds,
+                         Double minSegmentRatio, Double minSeconds, Double validFraction, Boolean allowOutsidePaths,
+                         TextConfig text) {
+
+    public DataConfig {
+        sampleRate = sampleRate == null ? 32_000 : sampleRate;
+        channels = channels == null ? 1 : channels;
+        segmentSeconds = segmentSeconds == null ? 30.0 : segmentSeconds;
+        minSegmentRatio = minSegmentRatio == null ? 0.5 : minSegmentRatio;
+        minSeconds = minSeconds == null ? 1.0 : minSeconds;
+        validFraction = validFraction == null ? 0.1 : validFraction;
+        allowOutsidePaths = allowOutsidePaths != null && allowOutsidePaths;
+        text = text == null ? new TextConfig(null, null, null, null) : text;
+
+        Check.range("data.sample_rate", sampleRate, 1_000, 384_000);
+        Check.range("data.channels", channels, 1, 2);
+        Check.positive("data.segment_seconds", segmentSeconds);
+        Check.range("data.min_segment_ratio", minSegmentRatio, 0.0, 1.0);
+        Check.range("data.min_seconds", minSeconds, 0.0, Double.MAX_VALUE);
+        Check.below("data.valid_fraction", validFraction, 0.0, 1.0);
+    }
+}
