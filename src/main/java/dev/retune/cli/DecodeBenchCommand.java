@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.bytedeco.javacpp.Pointer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Option;
 final class DecodeBenchCommand implements Callable<Integer> {
 
     private static final int SOURCE_RATE = 44_100;
+    private static final int LEAK_CHECK_CROPS = 3_000;
 
     @Option(names = "--minutes", description = "Length of the synthesized test file (default: ${DEFAULT-VALUE}).")
     double minutes = 10;
@@ -63,6 +65,8 @@ final class DecodeBenchCommand implements Callable<Integer> {
                         crops * 10.0 / cropCpuSeconds, cropCpuSeconds / crops * 1000);
                 out.flush();
             }
+            out.println();
+            out.println(residentMemoryOverCrops(dir.resolve("long.mp3"), source.seconds()));
         } finally {
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : files.toList()) {
@@ -99,6 +103,27 @@ final class DecodeBenchCommand implements Callable<Integer> {
             }
         }
         return (threads.getCurrentThreadCpuTime() - start) / 1e9;
+    }
+
+    /**
+     * FFmpeg contexts are opened and freed for every crop; a leak there would grow the process's resident memory.
+     * Measured after a warm-up, then after many more crops.
+     */
+    private String residentMemoryOverCrops(Path file, double seconds) {
+        SplittableRandom random = new SplittableRandom(11);
+        Runnable crop = () -> AudioDecoder.read(file, AudioFormat.MUSICGEN_MONO, random.nextDouble() * (seconds - 1), 1.0);
+        for (int i = 0; i < 200; i++) {
+            crop.run();
+        }
+        System.gc();
+        long before = Pointer.physicalBytes();
+        for (int i = 0; i < LEAK_CHECK_CROPS; i++) {
+            crop.run();
+        }
+        System.gc();
+        long after = Pointer.physicalBytes();
+        return String.format("Resident memory over %d more 1 s mp3 crops (after 200 warm-up crops): %.1f MB -> %.1f MB (%+.1f MB).",
+                LEAK_CHECK_CROPS, before / 1e6, after / 1e6, (after - before) / 1e6);
     }
 
     /** Chords changing every two seconds plus a little noise: enough spectral content that codecs work for real. */

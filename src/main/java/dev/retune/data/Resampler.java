@@ -13,6 +13,7 @@ import static org.bytedeco.ffmpeg.global.swresample.swr_init;
 import static org.bytedeco.ffmpeg.global.swresample.swr_set_matrix;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.bytedeco.ffmpeg.avutil.AVChannelLayout;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.swresample.SwrContext;
@@ -43,7 +44,7 @@ final class Resampler implements AutoCloseable {
             int inChannels = inLayout.nb_channels();
             if (target.channels() == 1 && inChannels > 1) {
                 double[] mean = new double[inChannels];
-                java.util.Arrays.fill(mean, 1.0 / inChannels);
+                Arrays.fill(mean, 1.0 / inChannels);
                 check(file, swr_set_matrix(swr, mean, inChannels), "cannot set the mono downmix");
             } else if (target.channels() == 2 && inChannels == 1) {
                 check(file, swr_set_matrix(swr, new double[] {1.0, 1.0}, 1), "cannot set the stereo upmix");
