@@ -1,0 +1,75 @@
+package dev.retune.model;
+
+import java.util.Arrays;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The EnCodec codec of MusicGen: audio [B, C, N] ⇄ codes [B, K, T], T = ceil(N / hop_length) frames
+ * (50 per second at 32 kHz). Children {@code encoder}, {@code decoder} and {@code quantizer} carry the Hugging Face
+ * names below {@code audio_encoder.} (weight-norm folded, see {@link WeightNorm}), so a checkpoint loads with
+ * {@link StateDict#load}. Forward passes run under the caller's grad mode; the codec is frozen during fine-tuning, so
+ * callers normally wrap them in a {@code NoGradGuard}. No normalisation, no chunking (see {@link EncodecConfig}).
+ */
+public final class EncodecModel extends Module {
+
+    private final EncodecConfig config;
+    private final SeanetEncoder encoder;
+    private final SeanetDecoder decoder;
+    private final ResidualVectorQuantizer quantizer;
+
+    private EncodecModel(EncodecConfig config) {
+        super("EncodecModel");
+        this.config = config;
+        encoder = register_module("encoder", new SeanetEncoder(config));
+        decoder = register_module("decoder", new SeanetDecoder(config));
+        quantizer = register_module("quantizer", new ResidualVectorQuantizer(config));
+    }
+
+    /** A randomly initialised codec (fp32, CPU); load weights with {@link StateDict#load}. */
+    public static EncodecModel create(EncodecConfig config) {
+        return new EncodecModel(config);
+    }
+
+    public EncodecConfig config() {
+        return config;
+    }
+
+    public ResidualVectorQuantizer quantizer() {
+        return quantizer;
+    }
+
+    /** Encoder output before quantisation: [B, C, N] → [B, hidden_size, T]. */
+    public Tensor embed(Tensor audio) {
+        requireAudio(audio);
+        return encoder.forward(audio); // [B, D, T]
+    }
+
+    /**
+     * Codes at the first target bandwidth (transformers' default when no bandwidth is given; MusicGen's codec has one):
+     * [B, C, N] float → [B, K, T] int64.
+     */
+    public Tensor encode(Tensor audio) {
+        return encode(audio, config.targetBandwidths().get(0));
+    }
+
+    /** Codes at {@code kbps}: as many quantizers as the bandwidth pays for (at least 1, at most K). */
+    public Tensor encode(Tensor audio, double kbps) {
+        Tensor embeddings = embed(audio); // [B, D, T]
+        return quantizer.encode(embeddings, config.quantizersForBandwidth(kbps)); // [B, K, T]
+    }
+
+    /** Audio from codes: [B, K, T] int64 → [B, C, T·hop_length] float. */
+    public Tensor decode(Tensor codes) {
+        Tensor embeddings = quantizer.decode(codes); // [B, D, T]
+        return decoder.forward(embeddings); // [B, C, T·hop_length]
+    }
+
+    private void requireAudio(Tensor audio) {
+        Shapes.requireDims("audio", audio, 3, "[B, C, N]");
+        if (audio.size(1) != config.audioChannels()) {
+            throw new IllegalArgumentException("audio: expected [B, " + config.audioChannels() + ", N] (audio_channels = "
+                    + config.audioChannels() + "), found " + Arrays.toString(Shapes.of(audio)));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.retune.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A MusicGen model's composite config.json: the T5 text encoder, the EnCodec codec and the decoder LM. Read leniently
+ * (unknown keys are ignored, as transformers does); the original JSON is kept and written back unchanged, so a model
+ * saved by Retune carries every field transformers wrote.
+ */
+public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, DecoderConfig decoder, ObjectNode json) {
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    public static MusicgenConfig read(Path file) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (JacksonException e) {
+            throw new ModelException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (!(root instanceof ObjectNode object) || !"musicgen".equals(text(root, "model_type"))) {
+            throw new ModelException(file + ": expected a MusicGen config (model_type \"musicgen\"), found model_type "
+                    + (root == null ? "none" : text(root, "model_type")));
+        }
+        return new MusicgenConfig(
+                bind(section(object, "text_encoder", file), T5Config.class, file + " (text_encoder)"),
+                EncodecConfig.bind(section(object, "audio_encoder", file), file + " (audio_encoder)"),
+                bind(section(object, "decoder", file), DecoderConfig.class, file + " (decoder)"),
+                object);
+    }
+
+    /** A config built from its parts, in the layout transformers writes. */
+    public static MusicgenConfig of(T5Config text, EncodecConfig codec, DecoderConfig decoder) {
+        ObjectNode root = JSON.createObjectNode();
+        root.putArray("architectures").add("MusicgenForConditionalGeneration");
+        root.put("model_type", "musicgen");
+        root.put("is_encoder_decoder", true);
+        root.put("torch_dtype", "float32");
+        ObjectNode textJson = JSON.valueToTree(text);
+        textJson.put("model_type", "t5");
+        textJson.put("dense_act_fn", "relu");
+        textJson.put("is_gated_act", false);
+        ObjectNode codecJson = JSON.valueToTree(codec);
+        codecJson.put("model_type", "encodec");
+        ObjectNode decoderJson = JSON.valueToTree(decoder);
+        decoderJson.put("model_type", "musicgen_decoder");
+        root.set("text_encoder", textJson);
+        root.set("audio_encoder", codecJson);
+        root.set("decoder", decoderJson);
+        return new MusicgenConfig(text, codec, decoder, root);
+    }
+
+    /** Preset names accepted by {@link #preset}. */
+    public static final List<String> PRESETS = List.of("tiny", "small", "medium", "large");
+
+    /**
+     * The architectures of facebook/musicgen-small, -medium and -large, and {@code tiny}: the same structure small
+     * enough for tests and the CPU demo (its text vocabulary is the size of the tokenizer it is created with).
+     */
+    public static MusicgenConfig preset(String name, int tinyTextVocabulary) {
+        return switch (name) {
+            case "tiny" -> of(
+                    new T5Config(tinyTextVocabulary, 32, 8, 64, 2, 4, 32, 128, 0.1, 1e-6, "relu", 0, 1),
+                    tinyCodec(),
+                    new DecoderConfig(256, 512, 2, 256, 4, 64, 4, 1, 0.1, 0.0, 0.0, "gelu", false, 256, 256));
+            case "small" -> of(T5Config.base(), EncodecConfig.musicgen32khz(), DecoderConfig.of(1024, 24, 16, 4096));
+            case "medium" -> of(T5Config.large(), EncodecConfig.musicgen32khz(), DecoderConfig.of(1536, 48, 24, 6144));
+            case "large" -> of(T5Config.xl3b(), EncodecConfig.musicgen32khz(), DecoderConfig.of(2048, 48, 32, 8192));
+            default -> throw new ModelException("unknown preset '" + name + "'; choose one of " + PRESETS);
+        };
+    }
+
+    /** EnCodec's structure at 1/8 of the width: hop 640 (50 frames/s at 32 kHz), 4 codebooks of 256 entries. */
+    private static EncodecConfig tinyCodec() {
+        ObjectNode codec = JSON.valueToTree(EncodecConfig.musicgen32khz());
+        codec.put("num_filters", 8);
+        codec.put("codebook_size", 256);
+        codec.put("codebook_dim", 16);
+        codec.put("hidden_size", 16);
+        return EncodecConfig.bind(codec, "tiny preset");
+    }
+
+    /** Whether the text states need projecting to the decoder's width (always, for the released models). */
+    public boolean hasTextProjection() {
+        return textEncoder.dModel().intValue() != decoder.hiddenSize().intValue();
+    }
+
+    public void write(Path file) {
+        AtomicFile.writeString(file, JSON.writeValueAsString(json) + "\n");
+    }
+
+    private static JsonNode section(ObjectNode root, String key, Path file) {
+        JsonNode node = root.get(key);
+        if (node == null || !node.isObject()) {
+            throw new ModelException(file + ": missing the \"" + key + "\" object of a MusicGen config");
+        }
+        return node;
+    }
+
+    private static <T> T bind(JsonNode node, Class<T> type, String source) {
+        try {
+            return JSON.treeToValue(node, type);
+        } catch (JacksonException e) {
+            Throwable cause = e.getCause() instanceof ModelException ? e.getCause() : e;
+            throw new ModelException(source + ": " + cause.getMessage(), e);
+        }
+    }
+
+    private static String text(JsonNode node, String key) {
+        JsonNode value = node.get(key);
+        return value == null ? null : value.asString();
+    }
+}

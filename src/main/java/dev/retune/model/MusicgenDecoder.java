@@ -1,0 +1,89 @@
+package dev.retune.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The decoder stack ({@code decoder.model.decoder} in checkpoints): one embedding table per codebook, summed, plus
+ * sinusoidal positions; pre-LN layers; a final LayerNorm.
+ */
+public final class MusicgenDecoder extends Module {
+
+    public final IndexedModules<Embedding> embed_tokens;
+    public final IndexedModules<MusicgenDecoderLayer> layers;
+    public final LayerNorm layer_norm;
+    private final DecoderConfig config;
+    private final Tensor positions; // [max positions, D], not a parameter
+
+    public MusicgenDecoder(DecoderConfig config, double initStd) {
+        this.config = config;
+        List<Embedding> tables = new ArrayList<>();
+        for (int k = 0; k < config.numCodebooks(); k++) {
+            tables.add(new Embedding(config.vocabSize() + 1, config.hiddenSize(), initStd));
+        }
+        embed_tokens = register_module("embed_tokens", new IndexedModules<>(tables));
+        List<MusicgenDecoderLayer> stack = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            stack.add(new MusicgenDecoderLayer(config, initStd));
+        }
+        layers = register_module("layers", new IndexedModules<>(stack));
+        layer_norm = register_module("layer_norm", new LayerNorm(config.hiddenSize(), 1e-5));
+        positions = SinusoidalPositions.table(config.maxPositionEmbeddings(), config.hiddenSize());
+    }
+
+    /**
+     * @param ids          [B, K, S] codebook tokens (delayed, special token = vocab_size)
+     * @param start        position of the first step (the length of what came before, for cached generation)
+     * @param conditioning [B, L, D]
+     * @param textMask     additive [B, 1, 1, L]
+     * @return hidden states [B, S, D] after the final LayerNorm
+     */
+    public Tensor forward(Tensor ids, long start, Tensor conditioning, Tensor textMask) {
+        return forward(ids, start, conditioning, textMask, null);
+    }
+
+    /**
+     * As {@link #forward(Tensor, long, Tensor, Tensor)}, also appending to {@code hiddenStates} (when not null) the
+     * input of every layer and the final output, as transformers' {@code output_hidden_states} does.
+     */
+    public Tensor forward(Tensor ids, long start, Tensor conditioning, Tensor textMask, List<Tensor> hiddenStates) {
+        Shapes.requireDims("decoder ids", ids, 3, "[B, K, S]");
+        long steps = ids.size(2);
+        if (start + steps > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("decoder steps " + (start + steps) + " exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        Tensor x = embed_tokens.get(0).forward(ids.select(1, 0)); // [B, S, D]
+        for (int k = 1; k < embed_tokens.count(); k++) {
+            x = x.add(embed_tokens.get(k).forward(ids.select(1, k)));
+        }
+        if (config.scaleEmbedding()) {
+            x = x.mul(new Scalar(Math.sqrt(config.hiddenSize())));
+        }
+        Tensor position = positions.narrow(0, start, steps).to(x.device(), x.scalar_type()); // [S, D]
+        x = x.add(position);
+        if (is_training() && config.dropout() > 0) {
+            x = torch.dropout(x, config.dropout(), true);
+        }
+        for (MusicgenDecoderLayer layer : layers) {
+            if (hiddenStates != null) {
+                hiddenStates.add(x);
+            }
+            x = layer.forward(x, conditioning, textMask);
+        }
+        x = layer_norm.forward(x);
+        if (hiddenStates != null) {
+            hiddenStates.add(x);
+        }
+        return x;
+    }
+
+    /** The position table rows [0, count), for checks against checkpoints that store it. */
+    public Tensor positions(long count) {
+        return positions.narrow(0, 0, count);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.retune.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole model against transformers, through the same code as {@code retune model verify}: every tensor of the
+ * fixture's reference file within 1e-4 (fp32, CPU), integer tensors (codes, delay patterns) exact.
+ */
+class ModelParityTest {
+
+    private static ModelFolder.Loaded loaded;
+
+    @BeforeAll
+    static void load() {
+        loaded = ModelFolder.load(Fixtures.tinyRef(), ScalarType.Float, new Device("cpu"));
+    }
+
+    @Test
+    void everyReferenceTensorMatches() {
+        ModelVerifier.Report report;
+        try (TensorSource reference = Safetensors.open(Fixtures.tinyRef().resolve("reference.safetensors"))) {
+            report = new ModelVerifier(loaded.model(), 1e-4).verify(reference);
+        }
+        String table = report.checks().stream()
+                .map(c -> String.format("%-28s %-20s %s %.3g %s", c.tensor(), c.stage(), c.exact() ? "exact" : "float", c.maxAbsError(), c.passed() ? "ok" : "FAIL"))
+                .collect(Collectors.joining("\n"));
+        assertTrue(report.passed(), table + "\nunchecked: " + report.unchecked());
+        // 23 tensors, of which 8 are only inputs (text ids and mask, audio, decoder ids, labels, the delay inputs).
+        assertEquals(23 - 8, report.checks().size(), "every output tensor of the fixture is compared:\n" + table);
+    }
+
+    @Test
+    void onlyTheDocumentedCheckpointKeysAreLeftUnused() {
+        assertEquals(List.of(), loaded.unexpectedKeys());
+    }
+}
