@@ -3,6 +3,8 @@ package dev.retune.cli;
 import dev.retune.config.ConfigException;
 import dev.retune.data.AudioException;
 import dev.retune.data.DatasetException;
+import dev.retune.model.ModelException;
+import dev.retune.model.SafetensorsException;
 import picocli.CommandLine;
 
 /**
@@ -13,7 +15,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
-        if (e instanceof DatasetException || e instanceof ConfigException || e instanceof AudioException) {
+        if (e instanceof DatasetException || e instanceof ConfigException || e instanceof AudioException
+                || e instanceof ModelException || e instanceof SafetensorsException) {
             cli.getErr().println("error: " + e.getMessage());
             return ExitCode.BAD_INPUT;
         }

@@ -8,6 +8,7 @@ public final class ExitCode {
     public static final int USAGE = 2;
     public static final int BAD_INPUT = 3;
     public static final int DATA_CHECK_FAILED = 4;
+    public static final int VERIFY_FAILED = 5;
 
     private ExitCode() {}
 }

@@ -8,17 +8,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune MusicGen-family text-to-music models on your own audio.",
-        subcommands = {DataCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DataCommand.class, ModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  retune data check datasets/demo",
                 "  retune data check my-set --json > report.json",
+                "  retune model init --preset tiny --out models/tiny",
                 "  retune bench decode",
                 "", "Exit codes:",
                 "  0  success",
                 "  1  internal error (a bug: please report it with the stack trace)",
                 "  2  usage error (unknown option, missing argument)",
                 "  3  bad input: unreadable dataset, config or file (the message names it)",
-                "  4  data check failed: --strict found problems, or no usable rows remain"})
+                "  4  data check failed: --strict found problems, or no usable rows remain",
+                "  5  model verify found a mismatch or a tensor it could not check"})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

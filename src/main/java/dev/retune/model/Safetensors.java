@@ -196,7 +196,6 @@ public final class Safetensors implements TensorSource {
      * Runs {@code body} in its own PointerScope, so its temporaries are freed now, and hands the result over to the
      * caller's innermost scope (or to nobody, like any tensor created outside a scope).
      */
-    @SuppressWarnings("try") // the scope is never named in the body: it collects the temporaries made there
     static Tensor keepPastScope(Supplier<Tensor> body) {
         Tensor result;
         try (PointerScope scope = new PointerScope()) {

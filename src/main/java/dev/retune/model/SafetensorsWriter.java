@@ -141,7 +141,6 @@ public final class SafetensorsWriter {
     }
 
     /** Streams one tensor's bytes in windows of at most {@code chunkBytes}, straight from its CPU contiguous data. */
-    @SuppressWarnings("try") // scope and guard act by existing: they free the copy and keep autograd out
     private static void writeTensor(Path file, FileChannel channel, String name, Tensor tensor, long size,
             long chunkBytes) throws IOException {
         if (size == 0) {

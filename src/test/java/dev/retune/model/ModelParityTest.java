@@ -1,14 +1,17 @@
 package dev.retune.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole model against transformers, through the same code as {@code retune model verify}: every tensor of the
@@ -35,6 +38,26 @@ class ModelParityTest {
         assertTrue(report.passed(), table + "\nunchecked: " + report.unchecked());
         // 23 tensors, of which 8 are only inputs (text ids and mask, audio, decoder ids, labels, the delay inputs).
         assertEquals(23 - 8, report.checks().size(), "every output tensor of the fixture is compared:\n" + table);
+    }
+
+    @Test
+    void savedFolderHasTheTensorNamesShapesAndDtypesTransformersWrote(@TempDir Path dir) {
+        ModelFolder.save(loaded.model(), dir, ScalarType.Float, null);
+
+        try (Safetensors original = Safetensors.open(Fixtures.tinyRef().resolve("model.safetensors"));
+             Safetensors written = Safetensors.open(dir.resolve("model.safetensors"))) {
+            assertEquals(original.names(), written.names());
+            for (String name : original.names()) {
+                assertArrayEquals(original.info(name).shape(), written.info(name).shape(), name);
+                assertEquals(original.info(name).dtype(), written.info(name).dtype(), name);
+            }
+            assertEquals("pt", written.metadata().get("format"));
+        }
+        // And it still computes what transformers computes.
+        ModelFolder.Loaded reloaded = ModelFolder.load(dir, ScalarType.Float, new Device("cpu"));
+        try (TensorSource reference = Safetensors.open(Fixtures.tinyRef().resolve("reference.safetensors"))) {
+            assertTrue(new ModelVerifier(reloaded.model(), 1e-4).verify(reference).passed());
+        }
     }
 
     @Test

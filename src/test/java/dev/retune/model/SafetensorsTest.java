@@ -163,7 +163,6 @@ class SafetensorsTest {
     }
 
     @Test
-    @SuppressWarnings("try") // the caller's scope is only opened and closed
     void resultJoinsTheCallersScope() {
         Path file = dir.resolve("scoped.safetensors");
         SafetensorsWriter.write(file, Map.of("w", floats(new long[] {2}, 1, 2)), Map.of());

@@ -1,0 +1,75 @@
+package dev.retune.cli;
+
+import dev.retune.model.DecoderConfig;
+import dev.retune.model.EncodecConfig;
+import dev.retune.model.ModelSummary;
+import dev.retune.model.T5Config;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code retune model inspect DIR}: components, parameter counts, dtypes and sizes, from the file headers alone. */
+@Command(name = "inspect",
+        mixinStandardHelpOptions = true,
+        description = "Summarise a model folder: parameters per component and layer type, dtypes, bytes, config.",
+        footer = {"", "Examples:", "  retune model inspect models/tiny", "  retune model inspect models/tiny --json"})
+final class ModelInspectCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "DIR", description = "Model folder.")
+    Path dir;
+
+    @Option(names = "--json", description = "Print JSON on stdout.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        ModelSummary summary = ModelSummary.read(dir);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(toJson(summary)));
+        } else {
+            print(out, summary);
+        }
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    private static Map<String, Object> toJson(ModelSummary s) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("dir", s.dir().toString());
+        json.put("parameters", s.totalParameters());
+        json.put("bytes", s.totalBytes());
+        json.put("components", s.parametersByComponent());
+        json.put("layer_types", s.parametersByType());
+        json.put("dtypes", s.tensorsByDtype());
+        json.put("config", s.config().json());
+        return json;
+    }
+
+    private static void print(PrintWriter out, ModelSummary s) {
+        DecoderConfig d = s.config().decoder();
+        T5Config t = s.config().textEncoder();
+        EncodecConfig c = s.config().audioEncoder();
+        out.printf("Model %s: %,d parameters, %.1f MB%n", s.dir(), s.totalParameters(), s.totalBytes() / 1e6);
+        out.printf("  decoder       %d layers, hidden %d, %d heads, ffn %d, %d codebooks x %d, max %d positions%n",
+                d.numHiddenLayers(), d.hiddenSize(), d.numAttentionHeads(), d.ffnDim(), d.numCodebooks(), d.vocabSize(), d.maxPositionEmbeddings());
+        out.printf("  text encoder  T5: %d layers, d_model %d, %d heads, vocab %d%n", t.numLayers(), t.dModel(), t.numHeads(), t.vocabSize());
+        out.printf("  codec         EnCodec: %d Hz, %d frames/s, %d codebooks of %d%n", c.samplingRate(), c.frameRate(), c.numQuantizers(), c.codebookSize());
+        out.println("  parameters by component:");
+        s.parametersByComponent().forEach((k, v) -> out.printf("    %-18s %,15d%n", k, v));
+        out.println("  parameters by layer type:");
+        s.parametersByType().forEach((k, v) -> out.printf("    %-18s %,15d%n", k, v));
+        out.println("  tensors by dtype: " + s.tensorsByDtype());
+    }
+}
