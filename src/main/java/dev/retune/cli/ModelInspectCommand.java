@@ -61,7 +61,7 @@ final class ModelInspectCommand implements Callable<Integer> {
         DecoderConfig d = s.config().decoder();
         T5Config t = s.config().textEncoder();
         EncodecConfig c = s.config().audioEncoder();
-        out.printf("Model %s: %,d parameters, %.1f MB%n", s.dir(), s.totalParameters(), s.totalBytes() / 1e6);
+        out.printf("Model %s: %,d stored values (parameters and buffers), %.1f MB%n", s.dir(), s.totalParameters(), s.totalBytes() / 1e6);
         out.printf("  decoder       %d layers, hidden %d, %d heads, ffn %d, %d codebooks x %d, max %d positions%n",
                 d.numHiddenLayers(), d.hiddenSize(), d.numAttentionHeads(), d.ffnDim(), d.numCodebooks(), d.vocabSize(), d.maxPositionEmbeddings());
         out.printf("  text encoder  T5: %d layers, d_model %d, %d heads, vocab %d%n", t.numLayers(), t.dModel(), t.numHeads(), t.vocabSize());

@@ -12,6 +12,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class EncodecResnetBlock extends Module {
 
+    /** Containers are held here too: a Module made from Java must stay reachable from Java (see docs/bytedeco.md). */
+    private final Module block;
     private final EncodecConv1d narrow;
     private final EncodecConv1d widen;
     private final EncodecConv1d shortcut; // null: identity
@@ -19,7 +21,7 @@ public final class EncodecResnetBlock extends Module {
     public EncodecResnetBlock(EncodecConfig config, int dim, int dilation) {
         super("EncodecResnetBlock");
         int hidden = dim / config.compress();
-        Module block = register_module("block", new Module("ModuleList"));
+        block = register_module("block", new Module("ModuleList"));
         narrow = block.register_module("1", new EncodecConv1d(config, dim, hidden, config.residualKernelSize(), 1, dilation));
         widen = block.register_module("3", new EncodecConv1d(config, hidden, dim, 1));
         shortcut = config.useConvShortcut() ? register_module("shortcut", new EncodecConv1d(config, dim, dim, 1)) : null;

@@ -1,5 +1,7 @@
 package dev.retune.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarTypeOptional;
@@ -20,6 +22,8 @@ import org.bytedeco.pytorch.global.torch;
 public final class ResidualVectorQuantizer extends Module {
 
     private final Tensor[] embeds; // per quantizer: [V, D]
+    /** Containers are held here too: a Module made from Java must stay reachable from Java (see docs/bytedeco.md). */
+    private final List<Module> containers = new ArrayList<>();
     private final int dim;
 
     public ResidualVectorQuantizer(EncodecConfig config) {
@@ -28,9 +32,12 @@ public final class ResidualVectorQuantizer extends Module {
         this.embeds = new Tensor[config.numQuantizers()];
         // transformers starts from zeros and k-means; a random codebook keeps a fresh codec usable. Usually overwritten.
         Module layers = register_module("layers", new Module("ModuleList"));
+        containers.add(layers);
         for (int k = 0; k < embeds.length; k++) {
             Module quantizer = layers.register_module(String.valueOf(k), new Module("EncodecVectorQuantization"));
             Module codebook = quantizer.register_module("codebook", new Module("EncodecEuclideanCodebook"));
+            containers.add(quantizer);
+            containers.add(codebook);
             embeds[k] = new Tensor(codebook.register_buffer("embed", torch.randn(config.codebookSize(), dim)));
         }
     }

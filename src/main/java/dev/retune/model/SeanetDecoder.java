@@ -23,6 +23,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class SeanetDecoder extends Module {
 
+    /** Containers are held here too: a Module made from Java must stay reachable from Java (see docs/bytedeco.md). */
+    private final Module layers;
     private final EncodecConv1d first;
     private final EncodecLstm lstm;
     private final List<EncodecConvTranspose1d> upsamples = new ArrayList<>(); // per stage
@@ -31,7 +33,7 @@ public final class SeanetDecoder extends Module {
 
     public SeanetDecoder(EncodecConfig config) {
         super("EncodecDecoder");
-        Module layers = register_module("layers", new Module("ModuleList"));
+        layers = register_module("layers", new Module("ModuleList"));
         int index = 0;
         int channels = config.innerChannels();
         first = layers.register_module(String.valueOf(index++),

@@ -22,6 +22,8 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class SeanetEncoder extends Module {
 
+    /** Containers are held here too: a Module made from Java must stay reachable from Java (see docs/bytedeco.md). */
+    private final Module layers;
     private final EncodecConv1d first;
     private final List<List<EncodecResnetBlock>> residuals = new ArrayList<>(); // per stage
     private final List<EncodecConv1d> downsamples = new ArrayList<>(); // per stage
@@ -30,7 +32,7 @@ public final class SeanetEncoder extends Module {
 
     public SeanetEncoder(EncodecConfig config) {
         super("EncodecEncoder");
-        Module layers = register_module("layers", new Module("ModuleList"));
+        layers = register_module("layers", new Module("ModuleList"));
         int index = 0;
         int channels = config.numFilters();
         first = layers.register_module(String.valueOf(index++),

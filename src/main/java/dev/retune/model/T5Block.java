@@ -43,13 +43,15 @@ public final class T5Block extends Module {
         }
     }
 
+    /** Containers are held here too: a Module made from Java must stay reachable from Java (see docs/bytedeco.md). */
+    private final Module layer;
     public final SelfAttentionLayer attention;
     public final FeedForwardLayer feedForward;
     private final double dropout;
 
     public T5Block(T5Config config, boolean hasRelativeBias) {
         this.dropout = config.dropoutRate();
-        Module layer = new Module();
+        layer = new Module();
         attention = layer.register_module("0", new SelfAttentionLayer(config, hasRelativeBias));
         feedForward = layer.register_module("1", new FeedForwardLayer(config));
         register_module("layer", layer);

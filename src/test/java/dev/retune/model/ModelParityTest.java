@@ -61,6 +61,20 @@ class ModelParityTest {
     }
 
     @Test
+    void loadsInBfloat16AndStillTracksTheReference() {
+        ModelFolder.Loaded bf16 = ModelFolder.load(Fixtures.tinyRef(), ScalarType.BFloat16, new Device("cpu"));
+        ModelVerifier.Report report;
+        try (TensorSource reference = Safetensors.open(Fixtures.tinyRef().resolve("reference.safetensors"))) {
+            report = new ModelVerifier(bf16.model(), 0.1).verify(reference);
+        }
+
+        assertEquals(ScalarType.BFloat16, bf16.model().decoder.lm_heads.get(0).weight.scalar_type().intern());
+        ModelVerifier.Check logits = report.checks().stream().filter(c -> c.tensor().equals("logits")).findFirst().orElseThrow();
+        assertTrue(logits.passed() && logits.maxAbsError() > 0, "bf16 logits error " + logits.maxAbsError());
+        assertTrue(report.checks().stream().filter(c -> c.tensor().equals("audio_codes")).allMatch(c -> c.maxAbsError() < 256));
+    }
+
+    @Test
     void onlyTheDocumentedCheckpointKeysAreLeftUnused() {
         assertEquals(List.of(), loaded.unexpectedKeys());
     }

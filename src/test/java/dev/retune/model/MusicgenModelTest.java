@@ -83,6 +83,25 @@ class MusicgenModelTest {
     }
 
     @Test
+    void moduleTreeSurvivesGarbageCollection() {
+        // libtorch calls back into the Java object of every module made from Java (train(), to()); one that only
+        // C++ still referenced would be collected and the next call would fail with a NullPointerException.
+        MusicgenForConditionalGeneration model = tiny(6);
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            byte[][] garbage = new byte[64][];
+            for (int j = 0; j < garbage.length; j++) {
+                garbage[j] = new byte[1 << 20];
+            }
+        }
+        model.train(true);
+        model.train(false);
+        model.to(ScalarType.Double, false);
+
+        assertEquals(ScalarType.Double, model.decoder.lm_heads.get(0).weight.scalar_type().intern());
+    }
+
+    @Test
     void codecRunsAtFiftyFramesPerSecond() {
         MusicgenForConditionalGeneration model = tiny(4);
         try (NoGradGuard noGrad = new NoGradGuard()) {

@@ -1,0 +1,87 @@
+package dev.retune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retune.model.Safetensors;
+import dev.retune.model.SafetensorsWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** `retune model init | inspect | verify` end to end. */
+class ModelCommandTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String out, String err) {}
+
+    @Test
+    void verifyPassesOnTheFixtureAndFailsWhenOneLogitIsOff() throws Exception {
+        Path fixture = fixture();
+        Run good = run("model", "verify", fixture.toString(), "--reference", fixture.resolve("reference.safetensors").toString(), "--json");
+        assertEquals(ExitCode.OK, good.exitCode(), good.out() + good.err());
+        assertTrue(JsonMapper.shared().readTree(good.out()).get("passed").asBoolean());
+
+        Path tampered = dir.resolve("tampered.safetensors");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Safetensors reference = Safetensors.open(fixture.resolve("reference.safetensors"))) {
+            for (String name : reference.names()) {
+                tensors.put(name, reference.tensor(name));
+            }
+        }
+        Tensor logits = tensors.get("logits");
+        logits.view(-1).narrow(0, 1234, 1).add_(new Scalar(1e-3));
+        SafetensorsWriter.write(tampered, tensors, Map.of());
+
+        Run bad = run("model", "verify", fixture.toString(), "--reference", tampered.toString());
+        assertEquals(ExitCode.VERIFY_FAILED, bad.exitCode(), bad.out());
+        assertTrue(bad.out().contains("logits") && bad.out().contains("MISMATCH"), bad.out());
+    }
+
+    @Test
+    void initWritesALoadableTinyModelAndInspectDescribesIt() throws Exception {
+        Path model = dir.resolve("tiny");
+
+        Run init = run("model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "7");
+        Run again = run("model", "init", "--preset", "tiny", "--out", model.toString());
+        Run inspect = run("model", "inspect", model.toString(), "--json");
+
+        assertEquals(ExitCode.OK, init.exitCode(), init.err());
+        assertTrue(Files.isRegularFile(model.resolve("tokenizer.json")));
+        assertEquals(ExitCode.USAGE, again.exitCode(), "an existing model is not overwritten without --force");
+        JsonNode summary = JsonMapper.shared().readTree(inspect.out());
+        assertTrue(summary.get("components").get("decoder").asLong() > 0);
+        assertEquals(4, summary.get("config").get("decoder").get("num_codebooks").asInt());
+    }
+
+    @Test
+    void missingModelFolderIsBadInputNamingTheFile() {
+        Run run = run("model", "inspect", dir.resolve("nothing").toString());
+
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode());
+        assertTrue(run.err().contains("config.json"), run.err());
+    }
+
+    private static Path fixture() throws URISyntaxException {
+        return Path.of(ModelCommandTest.class.getResource("/fixtures/musicgen-tiny-ref/config.json").toURI()).getParent();
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+}
