@@ -20,8 +20,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code retune data check DIR}: validate every row and file of a dataset, change nothing, summarise. */
 @Command(name = "check",
@@ -73,7 +71,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(toJson(datasetDir, report)));
+            out.println(JsonOutput.of(toJson(datasetDir, report)));
         } else {
             printSummary(out, datasetDir, report);
         }

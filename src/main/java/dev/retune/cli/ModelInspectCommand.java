@@ -13,8 +13,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code retune model inspect DIR}: components, parameter counts, dtypes and sizes, from the file headers alone. */
 @Command(name = "inspect",
@@ -37,7 +35,7 @@ final class ModelInspectCommand implements Callable<Integer> {
         ModelSummary summary = ModelSummary.read(dir);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(toJson(summary)));
+            out.println(JsonOutput.of(toJson(summary)));
         } else {
             print(out, summary);
         }

@@ -15,8 +15,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** {@code retune model verify DIR --reference FILE}: numerical parity with a reference implementation's outputs. */
 @Command(name = "verify",
@@ -61,7 +59,7 @@ final class ModelVerifyCommand implements Callable<Integer> {
             result.put("checks", report.checks());
             result.put("unchecked", report.unchecked());
             result.put("unexpected_checkpoint_keys", loaded.unexpectedKeys());
-            out.println(JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(result));
+            out.println(JsonOutput.of(result));
         } else {
             out.printf("%-28s %-20s %-6s %12s%n", "tensor", "stage", "kind", "max |error|");
             for (ModelVerifier.Check c : report.checks()) {

@@ -188,6 +188,7 @@ public final class Safetensors implements TensorSource {
             flat.narrow(0, first, count).copy_(source);
             // BytePointer keeps no reference to the buffer: without this the mapping could be unmapped mid-copy.
             Reference.reachabilityFence(window);
+            Unmapper.unmap(window);
         }
         return result;
     }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.retune.data.Audio;
 import dev.retune.data.TestAudio;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +25,12 @@ class CheckCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {}
-
     @Test
     void reportsEveryBadRowWithItsLineAndKindAndKeepsTheGoodOnes() throws IOException {
         Path dataset = badDataset();
         Map<String, Long> before = snapshot(dataset);
 
-        Run run = run("data", "check", dataset.toString(), "--json");
+        CliRun run = CliRun.of("data", "check", dataset.toString(), "--json");
 
         assertEquals(ExitCode.OK, run.exitCode(), run.err());
         JsonNode report = JsonMapper.shared().readTree(run.out());
@@ -62,7 +58,7 @@ class CheckCommandTest {
 
     @Test
     void strictFailsWhenAnyRowIsBad() throws IOException {
-        Run run = run("data", "check", badDataset().toString(), "--strict");
+        CliRun run = CliRun.of("data", "check", badDataset().toString(), "--strict");
 
         assertEquals(ExitCode.DATA_CHECK_FAILED, run.exitCode());
         assertTrue(run.out().contains("missing_file (1)"), run.out());
@@ -74,7 +70,7 @@ class CheckCommandTest {
         Path dataset = Files.createDirectories(dir.resolve("none"));
         Files.writeString(dataset.resolve("metadata.csv"), "file,caption\nmissing.wav,a song\n");
 
-        Run run = run("data", "check", dataset.toString());
+        CliRun run = CliRun.of("data", "check", dataset.toString());
 
         assertEquals(ExitCode.DATA_CHECK_FAILED, run.exitCode());
     }
@@ -84,7 +80,7 @@ class CheckCommandTest {
         Path dataset = Files.createDirectories(dir.resolve("empty"));
         Files.writeString(dataset.resolve("metadata.csv"), "");
 
-        Run run = run("data", "check", dataset.toString());
+        CliRun run = CliRun.of("data", "check", dataset.toString());
 
         assertEquals(ExitCode.BAD_INPUT, run.exitCode());
         assertTrue(run.err().contains(dataset.resolve("metadata.csv").toString()), run.err());
@@ -92,7 +88,7 @@ class CheckCommandTest {
 
     @Test
     void unknownConfigKeyIsBadInputNamingTheKey() throws IOException {
-        Run run = run("data", "check", dir.toString(), "--set", "data.min_secs=3");
+        CliRun run = CliRun.of("data", "check", dir.toString(), "--set", "data.min_secs=3");
 
         assertEquals(ExitCode.BAD_INPUT, run.exitCode());
         assertTrue(run.err().contains("data.min_secs") && run.err().contains("data.min_seconds"), run.err());
@@ -102,7 +98,7 @@ class CheckCommandTest {
     void minSecondsComesFromTheConfig() throws IOException {
         Path dataset = badDataset();
 
-        Run run = run("data", "check", dataset.toString(), "--json", "--set", "data.min_seconds=3");
+        CliRun run = CliRun.of("data", "check", dataset.toString(), "--json", "--set", "data.min_seconds=3");
 
         JsonNode report = JsonMapper.shared().readTree(run.out());
         assertEquals(1, report.get("usable").asInt(), "the 1.5 s file is now too short");
@@ -110,8 +106,8 @@ class CheckCommandTest {
 
     @Test
     void helpListsTheVerbsAndVersionNamesTheNativeLibraries() {
-        Run help = run("--help");
-        Run version = run("--version");
+        CliRun help = CliRun.of("--help");
+        CliRun version = CliRun.of("--version");
 
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("data") && help.out().contains("bench"), help.out());
@@ -162,12 +158,5 @@ class CheckCommandTest {
             }
         }
         return sizes;
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 }

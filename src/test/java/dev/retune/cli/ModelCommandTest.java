@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.model.Safetensors;
 import dev.retune.model.SafetensorsWriter;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +23,10 @@ class ModelCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {}
-
     @Test
     void verifyPassesOnTheFixtureAndFailsWhenOneLogitIsOff() throws Exception {
         Path fixture = fixture();
-        Run good = run("model", "verify", fixture.toString(), "--reference", fixture.resolve("reference.safetensors").toString(), "--json");
+        CliRun good = CliRun.of("model", "verify", fixture.toString(), "--reference", fixture.resolve("reference.safetensors").toString(), "--json");
         assertEquals(ExitCode.OK, good.exitCode(), good.out() + good.err());
         assertTrue(JsonMapper.shared().readTree(good.out()).get("passed").asBoolean());
 
@@ -45,7 +41,7 @@ class ModelCommandTest {
         logits.view(-1).narrow(0, 1234, 1).add_(new Scalar(1e-3));
         SafetensorsWriter.write(tampered, tensors, Map.of());
 
-        Run bad = run("model", "verify", fixture.toString(), "--reference", tampered.toString());
+        CliRun bad = CliRun.of("model", "verify", fixture.toString(), "--reference", tampered.toString());
         assertEquals(ExitCode.VERIFY_FAILED, bad.exitCode(), bad.out());
         assertTrue(bad.out().contains("logits") && bad.out().contains("MISMATCH"), bad.out());
     }
@@ -54,9 +50,9 @@ class ModelCommandTest {
     void initWritesALoadableTinyModelAndInspectDescribesIt() throws Exception {
         Path model = dir.resolve("tiny");
 
-        Run init = run("model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "7");
-        Run again = run("model", "init", "--preset", "tiny", "--out", model.toString());
-        Run inspect = run("model", "inspect", model.toString(), "--json");
+        CliRun init = CliRun.of("model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "7");
+        CliRun again = CliRun.of("model", "init", "--preset", "tiny", "--out", model.toString());
+        CliRun inspect = CliRun.of("model", "inspect", model.toString(), "--json");
 
         assertEquals(ExitCode.OK, init.exitCode(), init.err());
         assertTrue(Files.isRegularFile(model.resolve("tokenizer.json")));
@@ -68,7 +64,7 @@ class ModelCommandTest {
 
     @Test
     void missingModelFolderIsBadInputNamingTheFile() {
-        Run run = run("model", "inspect", dir.resolve("nothing").toString());
+        CliRun run = CliRun.of("model", "inspect", dir.resolve("nothing").toString());
 
         assertEquals(ExitCode.BAD_INPUT, run.exitCode());
         assertTrue(run.err().contains("config.json"), run.err());
@@ -76,12 +72,5 @@ class ModelCommandTest {
 
     private static Path fixture() throws URISyntaxException {
         return Path.of(ModelCommandTest.class.getResource("/fixtures/musicgen-tiny-ref/config.json").toURI()).getParent();
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 }
