@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "data",
         description = "Check a dataset folder, or write the bundled demo dataset.",
         mixinStandardHelpOptions = true,
-        subcommands = {CheckCommand.class, MakeDemoCommand.class},
+        subcommands = {CheckCommand.class, DataPrepareCommand.class, MakeDemoCommand.class},
         footer = {"", "Examples:",
             "  retune data check datasets/demo",
             "  retune data check my-set --json --strict",

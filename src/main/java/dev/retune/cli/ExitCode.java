@@ -9,6 +9,9 @@ public final class ExitCode {
     public static final int BAD_INPUT = 3;
     public static final int DATA_CHECK_FAILED = 4;
     public static final int VERIFY_FAILED = 5;
+    public static final int DIVERGED = 6;
+    /** 128 + SIGINT, the shell's convention; SIGTERM ends the JVM with 143 by the same rule. */
+    public static final int INTERRUPTED = 130;
 
     private ExitCode() {}
 }

@@ -8,10 +8,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune MusicGen-family text-to-music models on your own audio.",
-        subcommands = {DataCommand.class, ModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, DataCommand.class, ModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
+                "  retune train configs/demo.yaml",
                 "  retune data check datasets/demo",
-                "  retune data check my-set --json > report.json",
                 "  retune model init --preset tiny --out models/tiny",
                 "  retune bench decode",
                 "", "Exit codes:",
@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
                 "  2  usage error (unknown option, missing argument)",
                 "  3  bad input: unreadable dataset, config or file (the message names it)",
                 "  4  data check failed: --strict found problems, or no usable rows remain",
-                "  5  model verify found a mismatch or a tensor it could not check"})
+                "  5  model verify found a mismatch or a tensor it could not check",
+                "  6  training diverged (non-finite loss or gradient norm); the last good checkpoint is kept",
+                "  130 / 143  training interrupted by SIGINT / SIGTERM, after writing a checkpoint"})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,7 +1,7 @@
 package dev.retune.config;
 
 /**
- * Section {@code data}: where the dataset is and how audio is cut into training segments.
+ * Section {@code data}: where the dataset is, how audio is cut into training segments and how it is batched.
  *
  * @param dataset           dataset folder holding metadata.csv (relative to the working directory)
  * @param sampleRate        rate audio is resampled to; the codec's rate (32000 for MusicGen)
@@ -11,10 +11,16 @@ package dev.retune.config;
  * @param minSeconds        files shorter than this are skipped as too_short
  * @param validFraction     share of files held out for validation when the CSV has no split column
  * @param allowOutsidePaths accept absolute paths and paths leading out of the dataset folder
+ * @param batchSize         segments per batch (per forward pass; see {@code train.grad_accum})
+ * @param loaderThreads     background threads preparing batches; 0 = prepared on the training thread
+ * @param cacheDir          folder of cached codec tokens; null = the trainer picks {@code ~/.cache/retune/tokens}
+ * @param useCache          read codec tokens from (and write them to) {@code cache_dir} instead of encoding the audio
+ *                          at every epoch
  * @param text              how metadata columns are merged into the description
  */
 public record DataConfig(String dataset, Integer sampleRate, Integer channels, Double segmentSeconds,
                          Double minSegmentRatio, Double minSeconds, Double validFraction, Boolean allowOutsidePaths,
+                         Integer batchSize, Integer loaderThreads, String cacheDir, Boolean useCache,
                          TextConfig text) {
 
     public DataConfig {
@@ -25,13 +31,22 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
         minSeconds = minSeconds == null ? 1.0 : minSeconds;
         validFraction = validFraction == null ? 0.1 : validFraction;
         allowOutsidePaths = allowOutsidePaths != null && allowOutsidePaths;
-        text = text == null ? new TextConfig(null, null, null, null) : text;
+        batchSize = batchSize == null ? 4 : batchSize;
+        loaderThreads = loaderThreads == null ? 2 : loaderThreads;
+        useCache = useCache == null || useCache;
+        text = text == null ? TextConfig.defaults() : text;
 
         Check.range("data.sample_rate", sampleRate, 1_000, 384_000);
         Check.range("data.channels", channels, 1, 2);
         Check.positive("data.segment_seconds", segmentSeconds);
         Check.range("data.min_segment_ratio", minSegmentRatio, 0.0, 1.0);
-        Check.range("data.min_seconds", minSeconds, 0.0, Double.MAX_VALUE);
+        Check.atLeast("data.min_seconds", minSeconds, 0.0);
         Check.below("data.valid_fraction", validFraction, 0.0, 1.0);
+        Check.atLeast("data.batch_size", batchSize, 1);
+        Check.atLeast("data.loader_threads", loaderThreads, 0);
+    }
+
+    public static DataConfig defaults() {
+        return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

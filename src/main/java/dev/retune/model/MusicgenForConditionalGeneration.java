@@ -58,7 +58,15 @@ public final class MusicgenForConditionalGeneration extends Module {
      * @param mask [B, L] 1 for real tokens
      */
     public Conditioning condition(Tensor ids, Tensor mask) {
-        Tensor states = text_encoder.forward(ids, mask); // [B, L, D_text]
+        return project(text_encoder.forward(ids, mask), mask);
+    }
+
+    /**
+     * The second half of {@link #condition}: text encoder states [B, L, D_text] → conditioning. Separate so a frozen
+     * text encoder can run without autograd while the projection trains.
+     */
+    public Conditioning project(Tensor textStates, Tensor mask) {
+        Tensor states = textStates;
         if (enc_to_dec_proj != null) {
             states = enc_to_dec_proj.forward(states); // [B, L, D]
         }

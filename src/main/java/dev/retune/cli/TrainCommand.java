@@ -1,0 +1,93 @@
+package dev.retune.cli;
+
+import dev.retune.config.ConfigLoader;
+import dev.retune.config.RetuneConfig;
+import dev.retune.train.DivergedException;
+import dev.retune.train.NoTrainingDataException;
+import dev.retune.train.TrainRun;
+import dev.retune.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code retune train CONFIG}: fine-tune, resuming from the run folder's latest checkpoint when there is one. */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Fine-tune a MusicGen model as the config says. The run folder gets the resolved config, metrics.jsonl,",
+            "loss.png, checkpoints/ and summary.json. Running again on the same folder resumes exactly where it stopped.",
+            "Ctrl-C or SIGTERM finishes the current step, writes a checkpoint and exits."},
+        footer = {"", "Examples:",
+            "  retune train configs/demo.yaml",
+            "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
+            "  retune train my.yaml --json > log.jsonl      # JSON lines on stdout, no progress bar",
+            "", "Exit codes: 0 finished (or stopped early by eval.patience); 3 bad config or input; 4 no usable",
+            "  training data; 6 diverged (non-finite loss); 130 / 143 interrupted by SIGINT / SIGTERM after a checkpoint."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "CONFIG", description = "YAML (or JSON) config.")
+    Path config;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. train.max_steps=200 (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run folder (default: runs/<config name>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Require a checkpoint to resume from (rerunning resumes anyway when one exists).")
+    boolean resume;
+
+    @Option(names = "--json", description = "JSON lines on stdout instead of the progress bar.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        RetuneConfig resolved = ConfigLoader.load(config, overrides);
+        Path runDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", ""));
+        if (resume && !Files.exists(runDir.resolve("checkpoints").resolve("latest"))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + runDir + " has no checkpoint to resume from");
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        // On SIGINT / SIGTERM the JVM runs this hook: ask for a stop, then hold the exit until the checkpoint is written.
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                finished.await(10, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "retune-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (Progress progress = Progress.start("encoding", 0, "files", !json)) {
+            Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json, System.out, progress::update, null), stop);
+            return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
+        } catch (DivergedException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return ExitCode.DIVERGED;
+        } catch (NoTrainingDataException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return ExitCode.DATA_CHECK_FAILED;
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is already exiting because of the signal; the hook is running.
+            }
+        }
+    }
+}

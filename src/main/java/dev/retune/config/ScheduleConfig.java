@@ -1,0 +1,39 @@
+package dev.retune.config;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/**
+ * Section {@code schedule}: the learning rate per step. It rises linearly from 0 to {@code optim.lr} over
+ * {@code warmup_steps}, then follows {@code kind} until the last step.
+ *
+ * @param kind        shape after warmup: cosine or linear decay to {@code optim.lr * min_lr_ratio} at the last step,
+ *                    or constant at {@code optim.lr}
+ * @param warmupSteps optimizer steps of linear warmup; 0 = start at the full rate
+ * @param minLrRatio  final learning rate as a share of {@code optim.lr} (cosine and linear only)
+ */
+public record ScheduleConfig(Kind kind, Integer warmupSteps, Double minLrRatio) {
+
+    /** Schedule shapes; YAML values are the lowercase names. */
+    public enum Kind {
+        COSINE, LINEAR, CONSTANT;
+
+        @JsonValue
+        public String value() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public ScheduleConfig {
+        kind = kind == null ? Kind.COSINE : kind;
+        warmupSteps = warmupSteps == null ? 0 : warmupSteps;
+        minLrRatio = minLrRatio == null ? 0.0 : minLrRatio;
+
+        Check.atLeast("schedule.warmup_steps", warmupSteps, 0);
+        Check.range("schedule.min_lr_ratio", minLrRatio, 0.0, 1.0);
+    }
+
+    public static ScheduleConfig defaults() {
+        return new ScheduleConfig(null, null, null);
+    }
+}

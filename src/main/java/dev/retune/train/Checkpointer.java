@@ -1,0 +1,256 @@
+package dev.retune.train;
+
+import dev.retune.model.AtomicFile;
+import dev.retune.model.Safetensors;
+import dev.retune.model.SafetensorsWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.bytedeco.pytorch.InputArchive;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Optimizer;
+import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Checkpoints of a run, in {@code RUN/checkpoints/step-NNNNNNN/}: the trainable weights ({@code trainable.safetensors},
+ * fp32), the EMA weights when enabled, the optimizer state ({@code optimizer.pt}, libtorch's archive) and
+ * {@code state.json} (step, data position, loss scale, RNG, best validation loss, and the sha256 of every other file).
+ *
+ * <p>A checkpoint is written into a hidden temporary folder and renamed into place; only then is the {@code latest}
+ * pointer rewritten (atomically). A crash or kill -9 at any moment leaves {@code latest} naming a complete checkpoint.
+ * Loading verifies every file's hash and falls back to the previous checkpoint when one does not match.
+ */
+public final class Checkpointer {
+
+    public static final String LATEST = "latest";
+    public static final String BEST = "best";
+    private static final String WEIGHTS = "trainable.safetensors";
+    private static final String EMA = "ema.safetensors";
+    private static final String OPTIMIZER = "optimizer.pt";
+    private static final String STATE = "state.json";
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    /** A verified checkpoint on disk. */
+    public record Saved(Path dir, TrainerState state) {}
+
+    private final Path root;
+    private final int keepLast;
+
+    public Checkpointer(Path runDir, int keepLast) {
+        this.root = runDir.resolve("checkpoints");
+        this.keepLast = keepLast;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Writes a checkpoint, points {@code latest} (and {@code best} when asked) at it, and prunes old ones. */
+    public Saved save(TrainerState state, Map<String, Tensor> trainable, Map<String, Tensor> ema, Optimizer optimizer, boolean best) {
+        String name = String.format("step-%07d", state.step());
+        Path target = root.resolve(name);
+        Path temp = root.resolve(".tmp-" + name + "-" + System.nanoTime());
+        try {
+            Files.createDirectories(temp);
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                SafetensorsWriter.write(temp.resolve(WEIGHTS), fp32(trainable), Map.of("retune", "trainable"));
+                if (ema != null) {
+                    SafetensorsWriter.write(temp.resolve(EMA), fp32(ema), Map.of("retune", "ema"));
+                }
+            }
+            OutputArchive archive = new OutputArchive();
+            optimizer.save(archive);
+            archive.save_to(temp.resolve(OPTIMIZER).toString());
+            force(temp.resolve(OPTIMIZER));
+            Map<String, String> hashes = new LinkedHashMap<>();
+            for (String file : ema == null ? List.of(WEIGHTS, OPTIMIZER) : List.of(WEIGHTS, EMA, OPTIMIZER)) {
+                hashes.put(file, sha256(temp.resolve(file)));
+            }
+            TrainerState withHashes = state.withFiles(hashes);
+            AtomicFile.writeString(temp.resolve(STATE), JSON.writeValueAsString(withHashes));
+            if (Files.exists(target)) {
+                deleteTree(target); // a rerun of the same step after a crash between rename and pointer update
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.writeString(root.resolve(LATEST), name + "\n");
+            if (best) {
+                AtomicFile.writeString(root.resolve(BEST), name + "\n");
+            }
+            prune();
+            return new Saved(target, withHashes);
+        } catch (IOException e) {
+            throw new TrainingException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /**
+     * The newest checkpoint whose files all verify, starting from {@code latest}; a damaged one is reported through
+     * {@code warnings} and skipped. Empty when the run has none.
+     */
+    public Optional<Saved> latest(List<String> warnings) {
+        List<Path> candidates = new ArrayList<>();
+        pointer(LATEST).ifPresent(candidates::add);
+        stepDirs().stream().sorted(Comparator.reverseOrder()).filter(p -> !candidates.contains(p)).forEach(candidates::add);
+        for (Path dir : candidates) {
+            try {
+                return Optional.of(verify(dir));
+            } catch (TrainingException e) {
+                warnings.add(e.getMessage() + "; trying an older checkpoint");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The checkpoint {@code best} points at, verified. */
+    public Optional<Saved> best() {
+        return pointer(BEST).map(this::verify);
+    }
+
+    /** Reads the state and checks every file's sha256. */
+    public Saved verify(Path dir) {
+        TrainerState state;
+        try {
+            state = JSON.readValue(Files.readString(dir.resolve(STATE)), TrainerState.class);
+        } catch (IOException | RuntimeException e) {
+            throw new TrainingException("checkpoint " + dir + " has no readable state.json (" + e.getMessage() + ")", e);
+        }
+        for (Map.Entry<String, String> file : state.files().entrySet()) {
+            String actual;
+            try {
+                actual = sha256(dir.resolve(file.getKey()));
+            } catch (IOException e) {
+                throw new TrainingException("checkpoint " + dir + ": cannot read " + file.getKey(), e);
+            }
+            if (!actual.equals(file.getValue())) {
+                throw new TrainingException("checkpoint " + dir + ": " + file.getKey() + " does not match its sha256 (corrupt)");
+            }
+        }
+        return new Saved(dir, state);
+    }
+
+    /** Copies the checkpoint's weights into {@code trainable} (and {@code ema}) and loads the optimizer state. */
+    public void restore(Saved saved, Map<String, Tensor> trainable, Map<String, Tensor> ema, Optimizer optimizer) {
+        copyInto(saved.dir().resolve(WEIGHTS), trainable);
+        if (ema != null && Files.exists(saved.dir().resolve(EMA))) {
+            copyInto(saved.dir().resolve(EMA), ema);
+        }
+        InputArchive archive = new InputArchive();
+        archive.load_from(saved.dir().resolve(OPTIMIZER).toString());
+        optimizer.load(archive);
+    }
+
+    /** Only the trainable weights of a checkpoint (for generation and export). */
+    public static void loadWeights(Path checkpointDir, Map<String, Tensor> into, boolean preferEma) {
+        Path ema = checkpointDir.resolve(EMA);
+        copyInto(preferEma && Files.exists(ema) ? ema : checkpointDir.resolve(WEIGHTS), into);
+    }
+
+    private static void copyInto(Path file, Map<String, Tensor> into) {
+        try (Safetensors source = Safetensors.open(file); NoGradGuard noGrad = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> entry : into.entrySet()) {
+                if (!source.contains(entry.getKey())) {
+                    throw new TrainingException(file + " lacks " + entry.getKey() + ": the checkpoint belongs to another model or method");
+                }
+                entry.getValue().copy_(source.tensor(entry.getKey(), ScalarType.Float));
+            }
+        }
+    }
+
+    private static Map<String, Tensor> fp32(Map<String, Tensor> tensors) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> out.put(name, t.detach().to(ScalarType.Float).cpu()));
+        return out;
+    }
+
+    private Optional<Path> pointer(String name) {
+        Path file = root.resolve(name);
+        try {
+            return Files.isRegularFile(file) ? Optional.of(root.resolve(Files.readString(file).strip())) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private List<Path> stepDirs() {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            return entries.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p)).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Keeps the newest {@code keepLast} checkpoints and the best one. */
+    private void prune() {
+        List<Path> dirs = stepDirs();
+        Optional<Path> best = pointer(BEST);
+        Optional<Path> latest = pointer(LATEST);
+        for (int i = 0; i < dirs.size() - keepLast; i++) {
+            Path dir = dirs.get(i);
+            if (!best.map(dir::equals).orElse(false) && !latest.map(dir::equals).orElse(false)) {
+                deleteQuietly(dir);
+            }
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            // Leftover files of an abandoned checkpoint are harmless: latest never points at them.
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.retune.train;
+
+import dev.retune.config.ConfigException;
+import dev.retune.config.DeviceConfig;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch;
+
+/** Picks the device from {@code device.kind} and applies {@code device.threads}. */
+public final class Devices {
+
+    private Devices() {}
+
+    public static Device select(DeviceConfig config) {
+        if (config.threads() > 0) {
+            torch.set_num_threads(config.threads());
+        }
+        boolean cuda = torch.cuda_is_available();
+        return switch (config.kind().value()) {
+            case "cpu" -> new Device("cpu");
+            case "cuda" -> {
+                if (!cuda) {
+                    throw new ConfigException("device.kind is cuda but no CUDA device is available (CPU build of libtorch, or no GPU); use auto or cpu");
+                }
+                yield new Device("cuda:0");
+            }
+            default -> new Device(cuda ? "cuda:0" : "cpu");
+        };
+    }
+}

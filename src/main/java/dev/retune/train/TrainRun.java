@@ -1,0 +1,262 @@
+package dev.retune.train;
+
+import dev.retune.adapt.FullFineTuning;
+import dev.retune.config.ConfigLoader;
+import dev.retune.config.ModelConfig;
+import dev.retune.config.OptimConfig;
+import dev.retune.config.RetuneConfig;
+import dev.retune.data.AudioException;
+import dev.retune.data.AudioFormat;
+import dev.retune.data.Dataset;
+import dev.retune.data.DatasetIndex;
+import dev.retune.data.DatasetOptions;
+import dev.retune.data.DescriptionMerger;
+import dev.retune.data.TokenCache;
+import dev.retune.data.Track;
+import dev.retune.model.DelayPattern;
+import dev.retune.model.ModelFolder;
+import dev.retune.model.MusicgenConfig;
+import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.TextTokenizer;
+import dev.retune.model.TinyTokenizer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.OptimizerParamGroup;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * One training run from a resolved config: the run folder, the model (loaded, or created from a preset), the
+ * dataset's codec tokens (through the token cache), optimizer, schedule and sinks; then {@link Trainer#train} and
+ * {@code summary.json}. Rerunning on the same folder resumes from its latest checkpoint.
+ */
+public final class TrainRun {
+
+    /**
+     * Where output goes: progress and messages to the console (stderr), or with {@code json} JSON lines to
+     * {@code stdout}; {@code extra} (may be null) also receives every metric, for programs embedding a run.
+     */
+    public record Output(boolean json, OutputStream stdout, ProgressListener progress, MetricsSink extra) {}
+
+    /** Told how far the token encoding has come (files done, files total). */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void update(int done, int total);
+    }
+
+    private final RetuneConfig config;
+    private final Path runDir;
+
+    public TrainRun(RetuneConfig config, Path runDir) {
+        this.config = config;
+        this.runDir = runDir;
+    }
+
+    public Trainer.Result run(Output output, AtomicBoolean stop) throws IOException {
+        Files.createDirectories(runDir);
+        writeResolvedConfig();
+        Device device = Devices.select(config.device());
+        MusicgenForConditionalGeneration model = loadModel(device);
+        Map<String, Tensor> trainable = FullFineTuning.apply(model, config.adapt().trainTextEncoder());
+        TrainingData data = prepareData(model, output.progress());
+        long totalSteps = totalSteps(data);
+        Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast());
+        long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
+        // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
+        // this process (a resumed run restores the checkpoint's generator state instead).
+        torch.manual_seed(config.train().seed());
+        RunSummary.Tally tally = new RunSummary.Tally();
+        Trainer.Result result = null;
+        DivergedException diverged = null;
+        try (MetricsSink sink = sinks(output, resumeStep, tally)) {
+            Trainer trainer = new Trainer(model, trainable, optimizer(trainable), schedule(totalSteps), scaler(device),
+                    data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
+                    config.adapt().trainTextEncoder());
+            try {
+                result = trainer.train(stop);
+            } catch (DivergedException e) {
+                sink.message(e.getMessage());
+                diverged = e;
+            }
+        }
+        // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
+        tally.summary(diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name())).write(runDir);
+        if (diverged != null) {
+            throw diverged;
+        }
+        return result;
+    }
+
+    /** Encodes every track into the token cache (what {@code retune data prepare} runs on its own). */
+    public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress) {
+        DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
+                new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
+        AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
+        CodecTokens codec = new CodecTokens(model.audio_encoder, format);
+        TokenCache cache = config.data().useCache() ? new TokenCache(cacheDir(), codec.identity()) : null;
+        List<TrainingData.Example> train = new ArrayList<>();
+        List<TrainingData.Example> valid = new ArrayList<>();
+        int done = 0;
+        for (Track track : index.tracks()) {
+            try {
+                TokenCache.Codes codes = cache == null ? codec.encode(track.path())
+                        : cache.getOrCompute(track.path(), format.sampleRate(), format.channels(), codec::encode);
+                (track.split() == dev.retune.data.Split.TRAIN ? train : valid).add(new TrainingData.Example(track, codes));
+            } catch (AudioException e) {
+                // A file `data check` would report; training goes on without it.
+                System.err.println("skipping line " + track.line() + ": " + e.getMessage());
+            }
+            progress.update(++done, index.tracks().size());
+        }
+        if (train.isEmpty()) {
+            throw new NoTrainingDataException(index.dir() + ": no usable training tracks (run `retune data check` for details)");
+        }
+        TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile());
+        DescriptionMerger merger = new DescriptionMerger(new DescriptionMerger.Options(config.data().text().mergeP(),
+                config.data().text().replaceP(), config.data().text().dropFieldP(), config.data().text().fields()), config.train().seed());
+        int frames = (int) Math.round(config.data().segmentSeconds() * model.config().audioEncoder().frameRate());
+        return new TrainingData(train, valid, tokenizer, merger,
+                new DelayPattern(model.config().decoder().numCodebooks(), model.config().decoder().specialToken()),
+                new TrainingData.Options(config.data().batchSize(), frames, config.data().minSegmentRatio(), config.train().seed(),
+                        config.train().wordDropoutP(), config.train().cfgDropoutP(), 256));
+    }
+
+    /** Loads {@code model.path}; creates it from {@code model.preset} first when it does not exist yet. */
+    public MusicgenForConditionalGeneration loadModel(Device device) {
+        ModelConfig m = config.model().requireSource();
+        Path dir = m.path() == null ? runDir.resolve("base-model") : Path.of(m.path());
+        if (!Files.exists(dir.resolve(ModelFolder.CONFIG))) {
+            if (m.preset() == null) {
+                throw new dev.retune.config.ConfigException("model.path " + dir + " holds no model (config.json missing); set model.preset to create one");
+            }
+            createPreset(dir, m);
+        }
+        return ModelFolder.load(dir, ScalarType.Float, device).model();
+    }
+
+    private void createPreset(Path dir, ModelConfig m) {
+        String preset = m.preset().value();
+        if (!preset.equals("tiny")) {
+            throw new dev.retune.config.ConfigException("model.preset " + preset + " can only be created with a tokenizer: download facebook/musicgen-"
+                    + preset + " and set model.path to it");
+        }
+        torch.manual_seed(m.seed());
+        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset, TinyTokenizer.vocabularySize()));
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new TrainingException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        Path tokenizer = dir.resolve(ModelFolder.TOKENIZER);
+        TinyTokenizer.write(tokenizer);
+        ModelFolder.save(model, dir, ScalarType.Float, tokenizer);
+    }
+
+    private Path tokenizerFile() {
+        Path dir = config.model().path() == null ? runDir.resolve("base-model") : Path.of(config.model().path());
+        return dir.resolve(ModelFolder.TOKENIZER);
+    }
+
+    private Path cacheDir() {
+        return config.data().cacheDir() != null ? Path.of(config.data().cacheDir())
+                : Path.of(System.getProperty("user.home"), ".cache", "retune", "tokens");
+    }
+
+    long totalSteps(TrainingData data) {
+        if (config.train().maxSteps() != null) {
+            return config.train().maxSteps();
+        }
+        return Math.max(1, config.train().epochs() * data.batchesPerEpoch() / config.train().gradAccum());
+    }
+
+    /** AdamW; norms, biases and embeddings get no weight decay unless asked. */
+    private AdamW optimizer(Map<String, Tensor> trainable) {
+        OptimConfig o = config.optim();
+        TensorVector decay = new TensorVector();
+        TensorVector noDecay = new TensorVector();
+        trainable.forEach((name, p) -> (o.decayNormsBiasesEmbeddings() || !isNoDecay(name) ? decay : noDecay).push_back(p));
+        AdamW adamW = new AdamW(decay, adamw(o, o.weightDecay()));
+        if (noDecay.size() > 0) {
+            adamW.add_param_group(new OptimizerParamGroup(noDecay, adamw(o, 0.0)));
+        }
+        return adamW;
+    }
+
+    private static AdamWOptions adamw(OptimConfig o, double weightDecay) {
+        AdamWOptions options = new AdamWOptions(o.lr());
+        options.betas().put(0, o.betas().get(1)).put(1, o.betas().get(0)); // stored reversed in these bindings
+        options.eps().put(o.eps());
+        options.weight_decay().put(weightDecay);
+        return options;
+    }
+
+    static boolean isNoDecay(String name) {
+        return name.contains("layer_norm") || name.endsWith(".bias") || name.contains("embed_tokens") || name.contains("shared");
+    }
+
+    private LrSchedule schedule(long totalSteps) {
+        return new LrSchedule(config.schedule().kind().value(), config.optim().lr(), config.schedule().warmupSteps(),
+                totalSteps, config.schedule().minLrRatio());
+    }
+
+    private LossScaler scaler(Device device) {
+        var p = config.precision();
+        boolean fp16 = p.mode().value().equals("fp16");
+        if (fp16 && !device.is_cuda()) {
+            throw new dev.retune.config.ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
+        }
+        return new LossScaler(fp16, p.initialScale(), p.growthFactor(), p.backoffFactor(), p.growthInterval());
+    }
+
+    private TrainPlan plan(long totalSteps, Device device) {
+        ScalarType autocast = switch (config.precision().mode().value()) {
+            case "bf16" -> ScalarType.BFloat16;
+            case "fp16" -> ScalarType.Half;
+            default -> null;
+        };
+        return new TrainPlan(totalSteps, config.train().gradAccum(), config.train().clipNorm(), config.eval().every(),
+                config.eval().patience(), config.eval().maxBatches() == null ? 0 : config.eval().maxBatches(),
+                config.checkpoint().every(), config.ema().enabled() ? config.ema().every() : 0, autocast, device);
+    }
+
+    private MetricsSink sinks(Output output, long resumeStep, RunSummary.Tally tally) {
+        Path metrics = runDir.resolve("metrics.jsonl");
+        List<MetricsSink> sinks = new ArrayList<>();
+        sinks.add(tally);
+        sinks.add(resumeStep > 0 ? JsonlSink.resume(metrics, resumeStep) : JsonlSink.open(metrics, false));
+        sinks.add(new PlotSink(runDir.resolve("loss.png"), runDir.getFileName().toString()));
+        sinks.add(output.json() ? JsonlSink.toStream(output.stdout()) : ConsoleSink.onStderr(config.train().logEvery()));
+        if (output.extra() != null) {
+            sinks.add(output.extra());
+        }
+        return new CompositeSink(sinks, System.err);
+    }
+
+    /** The resolved config goes into the run folder; a resumed run must not change anything but its length. */
+    private void writeResolvedConfig() throws IOException {
+        Path file = runDir.resolve("config.yaml");
+        if (Files.exists(file)) {
+            RetuneConfig previous = ConfigLoader.load(file, List.of());
+            if (!withoutLength(previous).equals(withoutLength(config))) {
+                throw new dev.retune.config.ConfigException(runDir + " was trained with a different config (" + file
+                        + "); use another --out folder, or the same config (only train.max_steps / train.epochs may change)");
+            }
+        }
+        ConfigLoader.write(config, file);
+    }
+
+    private static String withoutLength(RetuneConfig c) {
+        return ConfigLoader.toYaml(c).replaceAll("(?m)^\\s*(max_steps|epochs):.*$", "");
+    }
+}

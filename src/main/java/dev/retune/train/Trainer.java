@@ -1,0 +1,277 @@
+package dev.retune.train;
+
+import dev.retune.model.CodebookLoss;
+import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The training loop: load (or resume) → loop { train step, validate when due, checkpoint when due } → result.
+ * Each step runs inside its own native-memory scope, so memory stays flat over any number of steps.
+ */
+public final class Trainer {
+
+    /** How a run ended (divergence is a {@link DivergedException} instead). */
+    public enum Outcome { COMPLETED, EARLY_STOPPED, INTERRUPTED }
+
+    public record Result(Outcome outcome, long steps, double bestValidLoss, long bestStep, long tokens, long skippedSteps) {}
+
+    private final MusicgenForConditionalGeneration model;
+    private final Map<String, Tensor> trainable;
+    private final TensorVector trainableVector = new TensorVector();
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final LossScaler scaler;
+    private final TrainingData data;
+    private final Ema ema;
+    private final Checkpointer checkpointer;
+    private final MetricsSink sink;
+    private final TrainPlan plan;
+    private final boolean trainTextEncoder;
+    private final long special;
+
+    private long step;
+    private int epoch;
+    private long batchInEpoch;
+    private long tokensSeen;
+    private double bestValidLoss = Double.NaN;
+    private long bestStep;
+    private int evalsWithoutImprovement;
+
+    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamW optimizer, LrSchedule schedule,
+                   LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
+                   TrainPlan plan, boolean trainTextEncoder) {
+        this.model = model;
+        this.trainable = trainable;
+        trainable.values().forEach(trainableVector::push_back);
+        this.optimizer = optimizer;
+        this.schedule = schedule;
+        this.scaler = scaler;
+        this.data = data;
+        this.ema = emaDecay == null ? null : new Ema(trainable, emaDecay);
+        this.checkpointer = checkpointer;
+        this.sink = sink;
+        this.plan = plan;
+        this.trainTextEncoder = trainTextEncoder;
+        this.special = model.config().decoder().specialToken();
+    }
+
+    /** Trains until {@code plan.totalSteps()}, early stopping, or {@code stop} being set (SIGINT / SIGTERM). */
+    public Result train(AtomicBoolean stop) {
+        resumeIfPossible();
+        sink.start(plan.totalSteps(), step);
+        Outcome outcome = Outcome.COMPLETED;
+        while (step < plan.totalSteps()) {
+            sink.step(trainStep());
+            boolean last = step == plan.totalSteps();
+            boolean best = false;
+            if (step % plan.evalEvery() == 0 || last) {
+                best = evaluate();
+                if (plan.patience() > 0 && evalsWithoutImprovement >= plan.patience()) {
+                    outcome = Outcome.EARLY_STOPPED;
+                }
+            }
+            if (stop.get()) {
+                outcome = Outcome.INTERRUPTED;
+            }
+            if (step % plan.checkpointEvery() == 0 || last || outcome != Outcome.COMPLETED) {
+                Checkpointer.Saved saved = checkpointer.save(state(), trainable, ema == null ? null : ema.averages(), optimizer, best);
+                sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : ""));
+            }
+            if (outcome != Outcome.COMPLETED) {
+                break;
+            }
+        }
+        return new Result(outcome, step, bestValidLoss, bestStep, tokensSeen, scaler.skippedSteps());
+    }
+
+    /** One optimizer step over {@code gradAccum} micro-batches. */
+    StepMetrics trainStep() {
+        long started = System.nanoTime();
+        try (PointerScope scope = new PointerScope()) {
+            setTrainingMode();
+            optimizer.zero_grad(true);
+            int codebooks = model.config().decoder().numCodebooks();
+            double loss = 0;
+            double[] ce = new double[codebooks];
+            long tokens = 0;
+            for (int micro = 0; micro < plan.gradAccum(); micro++) {
+                Batch batch = data.trainBatch(epoch, batchInEpoch);
+                advanceDataPosition();
+                CodebookLoss.Result result = forward(batch);
+                double value = result.loss().item_double();
+                if (!Double.isFinite(value) && !scaler.enabled()) {
+                    throw new DivergedException(step + 1, "the loss", value);
+                }
+                result.loss().div(new Scalar(plan.gradAccum())).mul(new Scalar(scaler.scale())).backward();
+                loss += value / plan.gradAccum();
+                addInto(ce, result.perCodebook(), plan.gradAccum());
+                tokens += batch.tokens();
+            }
+            double gradNorm = unscaleAndClip();
+            boolean apply = scaler.update(gradNorm);
+            if (!Double.isFinite(gradNorm) && !scaler.enabled()) {
+                throw new DivergedException(step + 1, "the gradient norm", gradNorm);
+            }
+            double lr = schedule.lr(step);
+            if (apply) {
+                for (int g = 0; g < optimizer.param_groups().size(); g++) {
+                    optimizer.param_groups().get(g).options().set_lr(lr);
+                }
+                optimizer.step();
+                if (ema != null && (step + 1) % plan.emaEvery() == 0) {
+                    ema.update();
+                }
+            }
+            step++;
+            tokensSeen += tokens;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new StepMetrics(step, epoch, loss, ce, lr, apply ? gradNorm : Double.NaN, scaler.scale(), !apply,
+                    tokens / seconds, seconds, Pointer.physicalBytes());
+        }
+    }
+
+    /** Logits and loss of one batch under autocast; the frozen text encoder runs without autograd. */
+    private CodebookLoss.Result forward(Batch batch) {
+        try (Autocast autocast = Autocast.enter(plan.deviceType(), plan.autocast())) {
+            Tensor ids = batch.textIds().to(plan.device(), torch.ScalarType.Long);
+            Tensor mask = batch.textMask().to(plan.device(), torch.ScalarType.Long);
+            Tensor textStates;
+            if (trainTextEncoder) {
+                textStates = model.text_encoder.forward(ids, mask);
+            } else {
+                try (NoGradGuard noGrad = new NoGradGuard()) {
+                    textStates = model.text_encoder.forward(ids, mask);
+                }
+            }
+            Conditioning conditioning = model.project(textStates, mask);
+            if (batch.nullText()) {
+                conditioning = conditioning.nulled();
+            }
+            Tensor logits = model.logits(batch.inputs().to(plan.device(), torch.ScalarType.Long), conditioning);
+            return CodebookLoss.compute(logits, batch.labels().to(plan.device(), torch.ScalarType.Long), special);
+        }
+    }
+
+    /** Divides gradients by the loss scale, clips them, and returns their total norm before clipping. */
+    private double unscaleAndClip() {
+        if (scaler.enabled()) {
+            Scalar inverse = new Scalar(1.0 / scaler.scale());
+            for (Tensor p : trainable.values()) {
+                if (p.grad().defined()) {
+                    p.grad().mul_(inverse);
+                }
+            }
+        }
+        double max = plan.clipNorm() > 0 ? plan.clipNorm() : Double.POSITIVE_INFINITY;
+        return torch.clip_grad_norm_(trainableVector, max, 2.0, false);
+    }
+
+    /** Validation loss (with the EMA weights when enabled); returns whether it is the best so far. */
+    boolean evaluate() {
+        int batches = plan.maxEvalBatches() > 0 ? Math.min(plan.maxEvalBatches(), data.validBatches()) : data.validBatches();
+        if (batches == 0) {
+            return false;
+        }
+        int codebooks = model.config().decoder().numCodebooks();
+        double loss = 0;
+        double[] ce = new double[codebooks];
+        model.train(false);
+        if (ema != null) {
+            ema.swapIn();
+        }
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (int i = 0; i < batches; i++) {
+                try (PointerScope scope = new PointerScope()) {
+                    CodebookLoss.Result result = forward(data.validBatch(i));
+                    loss += result.loss().item_double() / batches;
+                    addInto(ce, result.perCodebook(), batches);
+                }
+            }
+        } finally {
+            if (ema != null) {
+                ema.swapOut();
+            }
+        }
+        boolean best = Double.isNaN(bestValidLoss) || loss < bestValidLoss;
+        if (best) {
+            bestValidLoss = loss;
+            bestStep = step;
+            evalsWithoutImprovement = 0;
+        } else {
+            evalsWithoutImprovement++;
+        }
+        sink.eval(new EvalMetrics(step, loss, ce, best, ema != null));
+        return best;
+    }
+
+    private void setTrainingMode() {
+        model.train(true);
+        model.audio_encoder.train(false); // the codec never trains
+        if (!trainTextEncoder) {
+            model.text_encoder.train(false); // a frozen encoder runs as at inference: no dropout
+        }
+    }
+
+    private void advanceDataPosition() {
+        if (++batchInEpoch >= data.batchesPerEpoch()) {
+            batchInEpoch = 0;
+            epoch++;
+        }
+    }
+
+    private TrainerState state() {
+        Tensor rng = torch.getDefaultCPUGenerator().get_state().contiguous();
+        byte[] bytes = new byte[(int) rng.numel()];
+        rng.data_ptr_byte().get(bytes);
+        return new TrainerState(step, epoch, batchInEpoch, scaler.state(), Base64.getEncoder().encodeToString(bytes),
+                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, Map.of());
+    }
+
+    private void resumeIfPossible() {
+        List<String> warnings = new ArrayList<>();
+        checkpointer.latest(warnings).ifPresent(saved -> {
+            checkpointer.restore(saved, trainable, ema == null ? null : ema.averages(), optimizer);
+            TrainerState s = saved.state();
+            step = s.step();
+            epoch = s.epoch();
+            batchInEpoch = s.batchInEpoch();
+            scaler.restore(s.lossScale());
+            bestValidLoss = s.bestValidLoss();
+            bestStep = s.bestStep();
+            evalsWithoutImprovement = s.evalsWithoutImprovement();
+            tokensSeen = s.tokensSeen();
+            byte[] bytes = Base64.getDecoder().decode(s.rngState());
+            Tensor rng = torch.empty(new long[] {bytes.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte), new org.bytedeco.pytorch.MemoryFormatOptional());
+            rng.data_ptr_byte().put(bytes);
+            torch.getDefaultCPUGenerator().set_state(rng);
+            sink.message("resumed from " + saved.dir().getFileName() + " (step " + step + ", epoch " + epoch + ")");
+        });
+        warnings.forEach(sink::message);
+    }
+
+    private static void addInto(double[] sums, Tensor perCodebook, double divisor) {
+        Tensor values = perCodebook.detach().to(torch.ScalarType.Double).contiguous();
+        double[] read = new double[sums.length];
+        values.data_ptr_double().get(read);
+        for (int k = 0; k < sums.length; k++) {
+            sums[k] += read[k] / divisor;
+        }
+    }
+
+    public long step() {
+        return step;
+    }
+}

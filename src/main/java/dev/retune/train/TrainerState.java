@@ -1,0 +1,28 @@
+package dev.retune.train;
+
+import java.util.Map;
+
+/**
+ * Everything besides tensors that a resumed run needs to continue exactly where it stopped. The data order is a pure
+ * function of (seed, epoch, position), so the position is all that is stored of it.
+ *
+ * @param step                    optimizer steps done
+ * @param epoch                   epoch of the next batch
+ * @param batchInEpoch            index of the next batch within its epoch
+ * @param lossScale               fp16 loss scaler state
+ * @param rngState                libtorch's CPU generator state (dropout), base64
+ * @param bestValidLoss           best validation loss so far (NaN before the first eval)
+ * @param bestStep                step of the best validation loss
+ * @param evalsWithoutImprovement for early stopping
+ * @param tokensSeen              real target tokens trained on so far
+ * @param files                   sha256 of every other file of the checkpoint, checked on load
+ */
+public record TrainerState(long step, int epoch, long batchInEpoch, LossScaler.State lossScale, String rngState,
+                           double bestValidLoss, long bestStep, int evalsWithoutImprovement, long tokensSeen,
+                           Map<String, String> files) {
+
+    TrainerState withFiles(Map<String, String> sha256) {
+        return new TrainerState(step, epoch, batchInEpoch, lossScale, rngState, bestValidLoss, bestStep,
+                evalsWithoutImprovement, tokensSeen, sha256);
+    }
+}

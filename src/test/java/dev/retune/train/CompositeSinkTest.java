@@ -1,0 +1,65 @@
+package dev.retune.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CompositeSinkTest {
+
+    private static final class Failing implements MetricsSink {
+        @Override
+        public void step(StepMetrics metrics) {
+            throw new IllegalStateException("disk full");
+        }
+
+        @Override
+        public void close() {
+            throw new IllegalStateException("cannot close");
+        }
+    }
+
+    private static final class Recording implements MetricsSink {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void step(StepMetrics metrics) {
+            calls.add("step " + metrics.step());
+        }
+
+        @Override
+        public void message(String text) {
+            calls.add(text);
+        }
+
+        @Override
+        public void close() {
+            calls.add("close");
+        }
+    }
+
+    @Test
+    void aFailingSinkDoesNotStopTheOthers() {
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        Recording recording = new Recording();
+        CompositeSink sink = new CompositeSink(List.of(new Failing(), recording),
+                new PrintStream(errors, true, StandardCharsets.UTF_8));
+
+        sink.step(JsonlSinkTest.step(1, false));
+        sink.step(JsonlSinkTest.step(2, false));
+        sink.message("hi");
+        sink.close();
+
+        assertEquals(List.of("step 1", "step 2", "hi", "close"), recording.calls);
+        List<String> reported = errors.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(3, reported.size(), reported.toString());
+        assertTrue(reported.get(0).contains("Failing.step failed") && reported.get(0).contains("disk full"));
+        assertTrue(reported.get(1).contains("Failing.close failed"));
+        assertTrue(reported.get(2).contains("failed 3 times"));
+    }
+}
