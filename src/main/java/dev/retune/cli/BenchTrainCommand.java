@@ -1,0 +1,134 @@
+package dev.retune.cli;
+
+import dev.retune.adapt.FullFineTuning;
+import dev.retune.data.Split;
+import dev.retune.data.TokenCache;
+import dev.retune.data.Track;
+import dev.retune.model.DelayPattern;
+import dev.retune.model.MusicgenConfig;
+import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.TextTokenizer;
+import dev.retune.model.TinyTokenizer;
+import dev.retune.train.Checkpointer;
+import dev.retune.train.LossScaler;
+import dev.retune.train.LrSchedule;
+import dev.retune.train.MetricsSink;
+import dev.retune.train.StepMetrics;
+import dev.retune.train.TrainPlan;
+import dev.retune.train.Trainer;
+import dev.retune.train.TrainingData;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Training-step throughput on random tokens, through the real {@link Trainer} (full fine-tuning of the LM, AdamW,
+ * frozen T5 under no-grad, loss, backward, clipping): tokens/s and ms/step, and resident memory over the run.
+ */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        description = "Time training steps of a preset on random tokens (CPU or GPU), fp32 or bf16 autocast.",
+        footer = {"", "Examples:",
+            "  retune bench train --preset tiny --precision fp32 --steps 20",
+            "  retune bench train --preset small --precision bf16 --batch 1 --seconds 10 --steps 3",
+            "  retune bench train --preset tiny --seconds 1 --steps 3000 --memory-every 500"})
+final class BenchTrainCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", description = "tiny or small (default: ${DEFAULT-VALUE}).")
+    String preset = "tiny";
+
+    @Option(names = "--precision", description = "fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+    String precision = "fp32";
+
+    @Option(names = "--batch", description = "Segments per step (default: ${DEFAULT-VALUE}).")
+    int batch = 4;
+
+    @Option(names = "--seconds", description = "Segment length in seconds (default: ${DEFAULT-VALUE}).")
+    double seconds = 3;
+
+    @Option(names = "--steps", description = "Timed steps after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
+    int steps = 20;
+
+    @Option(names = "--memory-every", description = "Report resident memory every N steps (0 = only at the end).")
+    int memoryEvery = 0;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Path work = Files.createTempDirectory("retune-bench-train");
+        torch.manual_seed(0);
+        MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
+        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
+        Map<String, Tensor> trainable = FullFineTuning.apply(model, false);
+        Path tokenizerFile = work.resolve("tokenizer.json");
+        TinyTokenizer.write(tokenizerFile);
+        int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
+        TrainingData data = new TrainingData(randomExamples(config, frames, batch * 2), List.of(), TextTokenizer.load(tokenizerFile),
+                dev.retune.data.DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
+                new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, 64));
+        TensorVector parameters = new TensorVector();
+        trainable.values().forEach(parameters::push_back);
+        AdamW optimizer = new AdamW(parameters, new AdamWOptions(1e-4));
+        long total = steps + 2;
+        TrainPlan plan = new TrainPlan(total, 1, 1.0, Long.MAX_VALUE, 0, 0, Long.MAX_VALUE, 0,
+                precision.equals("bf16") ? torch.ScalarType.BFloat16 : null, new Device("cpu"));
+        List<StepMetrics> measured = new ArrayList<>();
+        PrintWriter out = spec.commandLine().getOut();
+        MetricsSink sink = new MetricsSink() {
+            @Override
+            public void step(StepMetrics m) {
+                if (m.step() > 2) {
+                    measured.add(m);
+                }
+                if (memoryEvery > 0 && m.step() % memoryEvery == 0) {
+                    out.printf("  step %d: resident %.1f MB%n", m.step(), m.nativeBytes() / 1e6);
+                    out.flush();
+                }
+            }
+        };
+        new Trainer(model, trainable, optimizer, new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
+                data, null, new Checkpointer(work, 1), sink, plan, false).train(new AtomicBoolean());
+        double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
+        double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();
+        out.printf("| %s | %s | %d × %.0f s (%d frames) | %d | %.0f | %.0f | %.1f → %.1f MB |%n", preset, precision, batch, seconds,
+                frames, torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
+                measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6);
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    /** Random codes for {@code count} fake tracks (never read from disk: the codes are given). */
+    private static List<TrainingData.Example> randomExamples(MusicgenConfig config, int frames, int count) {
+        SplittableRandom random = new SplittableRandom(1);
+        int k = config.decoder().numCodebooks();
+        List<TrainingData.Example> examples = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            short[] codes = new short[k * frames];
+            for (int j = 0; j < codes.length; j++) {
+                codes[j] = (short) random.nextInt(config.decoder().vocabSize());
+            }
+            Track track = new Track(i + 2, "random-" + i, Path.of("random-" + i), "a warm analog pad in a minor, slow attack", Map.of(), Split.TRAIN);
+            examples.add(new TrainingData.Example(track, new TokenCache.Codes(codes, k, frames)));
+        }
+        return examples;
+    }
+}
