@@ -73,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
         }, "retune-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Progress progress = Progress.start("encoding", 0, "files", !json)) {
-            Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json, System.out, progress::update, null), stop);
+            Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json, spec.commandLine().getOut(), progress::update, null), stop);
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
         } catch (DivergedException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());

@@ -12,7 +12,6 @@ package dev.retune.config;
  * @param validFraction     share of files held out for validation when the CSV has no split column
  * @param allowOutsidePaths accept absolute paths and paths leading out of the dataset folder
  * @param batchSize         segments per batch (per forward pass; see {@code train.grad_accum})
- * @param loaderThreads     background threads preparing batches; 0 = prepared on the training thread
  * @param cacheDir          folder of cached codec tokens; null = the trainer picks {@code ~/.cache/retune/tokens}
  * @param useCache          read codec tokens from (and write them to) {@code cache_dir} instead of encoding the audio
  *                          at every epoch
@@ -20,7 +19,7 @@ package dev.retune.config;
  */
 public record DataConfig(String dataset, Integer sampleRate, Integer channels, Double segmentSeconds,
                          Double minSegmentRatio, Double minSeconds, Double validFraction, Boolean allowOutsidePaths,
-                         Integer batchSize, Integer loaderThreads, String cacheDir, Boolean useCache,
+                         Integer batchSize, String cacheDir, Boolean useCache,
                          TextConfig text) {
 
     public DataConfig {
@@ -32,7 +31,6 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
         validFraction = validFraction == null ? 0.1 : validFraction;
         allowOutsidePaths = allowOutsidePaths != null && allowOutsidePaths;
         batchSize = batchSize == null ? 4 : batchSize;
-        loaderThreads = loaderThreads == null ? 2 : loaderThreads;
         useCache = useCache == null || useCache;
         text = text == null ? TextConfig.defaults() : text;
 
@@ -43,10 +41,9 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
         Check.atLeast("data.min_seconds", minSeconds, 0.0);
         Check.below("data.valid_fraction", validFraction, 0.0, 1.0);
         Check.atLeast("data.batch_size", batchSize, 1);
-        Check.atLeast("data.loader_threads", loaderThreads, 0);
     }
 
     public static DataConfig defaults() {
-        return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * Section {@code schedule}: the learning rate per step. It rises linearly from 0 to {@code optim.lr} over
- * {@code warmup_steps}, then follows {@code kind} until the last step.
+ * Section {@code schedule}: the learning rate per step. It rises linearly over {@code warmup_steps} (step i of the
+ * warmup gets (i + 1) / warmup_steps of {@code optim.lr}), then follows {@code kind} until the last step.
  *
  * @param kind        shape after warmup: cosine or linear decay to {@code optim.lr * min_lr_ratio} at the last step,
  *                    or constant at {@code optim.lr}

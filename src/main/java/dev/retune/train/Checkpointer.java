@@ -47,6 +47,8 @@ public final class Checkpointer {
     private static final String EMA = "ema.safetensors";
     private static final String OPTIMIZER = "optimizer.pt";
     private static final String STATE = "state.json";
+    /** state.json cannot list its own hash, so it has this sidecar. */
+    private static final String STATE_SHA256 = "state.json.sha256";
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     /** A verified checkpoint on disk. */
@@ -54,10 +56,22 @@ public final class Checkpointer {
 
     private final Path root;
     private final int keepLast;
+    private final boolean keepBest;
 
+    /**
+     * @param keepLast how many of the newest checkpoints to keep
+     * @param keepBest also keep the one with the best validation loss (named by {@code best}) however old it is
+     */
+    /** Keeps the best checkpoint too; for readers (verify, latest) the pruning settings do not matter. */
     public Checkpointer(Path runDir, int keepLast) {
+        this(runDir, keepLast, true);
+    }
+
+    public Checkpointer(Path runDir, int keepLast, boolean keepBest) {
         this.root = runDir.resolve("checkpoints");
         this.keepLast = keepLast;
+        this.keepBest = keepBest;
+        removeAbandonedWrites();
     }
 
     public Path root() {
@@ -87,12 +101,13 @@ public final class Checkpointer {
             }
             TrainerState withHashes = state.withFiles(hashes);
             AtomicFile.writeString(temp.resolve(STATE), JSON.writeValueAsString(withHashes));
+            AtomicFile.writeString(temp.resolve(STATE_SHA256), sha256(temp.resolve(STATE)) + "\n");
             if (Files.exists(target)) {
                 deleteTree(target); // a rerun of the same step after a crash between rename and pointer update
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFile.writeString(root.resolve(LATEST), name + "\n");
-            if (best) {
+            if (best && keepBest) {
                 AtomicFile.writeString(root.resolve(BEST), name + "\n");
             }
             prune();
@@ -131,6 +146,9 @@ public final class Checkpointer {
     public Saved verify(Path dir) {
         TrainerState state;
         try {
+            if (!Files.readString(dir.resolve(STATE_SHA256)).strip().equals(sha256(dir.resolve(STATE)))) {
+                throw new TrainingException("checkpoint " + dir + ": state.json does not match its sha256 (corrupt)");
+            }
             state = JSON.readValue(Files.readString(dir.resolve(STATE)), TrainerState.class);
         } catch (IOException | RuntimeException e) {
             throw new TrainingException("checkpoint " + dir + " has no readable state.json (" + e.getMessage() + ")", e);
@@ -203,16 +221,28 @@ public final class Checkpointer {
         }
     }
 
-    /** Keeps the newest {@code keepLast} checkpoints and the best one. */
+    /** Keeps the newest {@code keepLast} checkpoints and, with keepBest, the best one. */
     private void prune() {
         List<Path> dirs = stepDirs();
-        Optional<Path> best = pointer(BEST);
+        Optional<Path> best = keepBest ? pointer(BEST) : Optional.empty();
         Optional<Path> latest = pointer(LATEST);
         for (int i = 0; i < dirs.size() - keepLast; i++) {
             Path dir = dirs.get(i);
             if (!best.map(dir::equals).orElse(false) && !latest.map(dir::equals).orElse(false)) {
                 deleteQuietly(dir);
             }
+        }
+    }
+
+    /** Temporary folders of checkpoint writes that a crash or kill -9 interrupted: never pointed at, only in the way. */
+    private void removeAbandonedWrites() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(root)) {
+            entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).forEach(Checkpointer::deleteQuietly);
+        } catch (IOException e) {
+            // Nothing depends on the cleanup.
         }
     }
 

@@ -3,6 +3,8 @@ package dev.retune.train;
 import dev.retune.model.AtomicFile;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,11 +33,11 @@ public final class JsonlSink implements MetricsSink {
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
     private static final double BYTES_PER_MB = 1024.0 * 1024.0;
 
-    private final OutputStream out;
+    private final Writer out;
     private final boolean ownsStream;
     private final String name;
 
-    private JsonlSink(OutputStream out, boolean ownsStream, String name) {
+    private JsonlSink(Writer out, boolean ownsStream, String name) {
         this.out = out;
         this.ownsStream = ownsStream;
         this.name = name;
@@ -45,7 +47,7 @@ public final class JsonlSink implements MetricsSink {
     public static JsonlSink open(Path file, boolean append) {
         StandardOpenOption mode = append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
         try {
-            OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+            Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
             return new JsonlSink(out, true, file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
@@ -62,6 +64,11 @@ public final class JsonlSink implements MetricsSink {
 
     /** Writes to a stream the caller owns (stdout in {@code --json} mode); {@link #close} flushes, leaves it open. */
     public static JsonlSink toStream(OutputStream out) {
+        return toWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+    }
+
+    /** As {@link #toStream}, for a character stream (a picocli command's out writer). */
+    public static JsonlSink toWriter(Writer out) {
         return new JsonlSink(out, false, "output stream");
     }
 
@@ -186,12 +193,8 @@ public final class JsonlSink implements MetricsSink {
     }
 
     private void write(ObjectNode line) {
-        byte[] json = MAPPER.writeValueAsBytes(line);
-        byte[] bytes = new byte[json.length + 1];
-        System.arraycopy(json, 0, bytes, 0, json.length);
-        bytes[json.length] = '\n';
         try {
-            out.write(bytes);
+            out.write(MAPPER.writeValueAsString(line) + "\n");
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + name + ": " + e.getMessage(), e);

@@ -2,7 +2,8 @@ package dev.retune.train;
 
 /**
  * The learning rate as a pure function of the optimizer step: linear warm-up from 0 over {@code warmupSteps}, then
- * cosine, linear or constant decay to {@code minRatio} × base at {@code totalSteps}.
+ * cosine, linear or constant decay to {@code minRatio} × base at step index {@code totalSteps} (the trainer passes the
+ * index of its last step, so the floor is reached on the last step taken).
  */
 public record LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio) {
 

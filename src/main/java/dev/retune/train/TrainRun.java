@@ -20,7 +20,7 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ public final class TrainRun {
      * Where output goes: progress and messages to the console (stderr), or with {@code json} JSON lines to
      * {@code stdout}; {@code extra} (may be null) also receives every metric, for programs embedding a run.
      */
-    public record Output(boolean json, OutputStream stdout, ProgressListener progress, MetricsSink extra) {}
+    public record Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra) {}
 
     /** Told how far the token encoding has come (files done, files total). */
     @FunctionalInterface
@@ -71,7 +71,7 @@ public final class TrainRun {
         Map<String, Tensor> trainable = FullFineTuning.apply(model, config.adapt().trainTextEncoder());
         TrainingData data = prepareData(model, output.progress());
         long totalSteps = totalSteps(data);
-        Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast());
+        Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
         long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
         // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
         // this process (a resumed run restores the checkpoint's generator state instead).
@@ -119,6 +119,7 @@ public final class TrainRun {
             }
             progress.update(++done, index.tracks().size());
         }
+        index.problems().forEach(p -> System.err.println("skipping " + p.kind().id() + ": " + p.message()));
         if (train.isEmpty()) {
             throw new NoTrainingDataException(index.dir() + ": no usable training tracks (run `retune data check` for details)");
         }
@@ -206,8 +207,9 @@ public final class TrainRun {
     }
 
     private LrSchedule schedule(long totalSteps) {
+        // Step indices run 0 .. totalSteps - 1: the decay ends on the last step actually taken.
         return new LrSchedule(config.schedule().kind().value(), config.optim().lr(), config.schedule().warmupSteps(),
-                totalSteps, config.schedule().minLrRatio());
+                totalSteps - 1, config.schedule().minLrRatio());
     }
 
     private LossScaler scaler(Device device) {
@@ -236,7 +238,7 @@ public final class TrainRun {
         sinks.add(tally);
         sinks.add(resumeStep > 0 ? JsonlSink.resume(metrics, resumeStep) : JsonlSink.open(metrics, false));
         sinks.add(new PlotSink(runDir.resolve("loss.png"), runDir.getFileName().toString()));
-        sinks.add(output.json() ? JsonlSink.toStream(output.stdout()) : ConsoleSink.onStderr(config.train().logEvery()));
+        sinks.add(output.json() ? JsonlSink.toWriter(output.stdout()) : ConsoleSink.onStderr(config.train().logEvery()));
         if (output.extra() != null) {
             sinks.add(output.extra());
         }

@@ -107,6 +107,7 @@ public final class Trainer {
             double loss = 0;
             double[] ce = new double[codebooks];
             long tokens = 0;
+            int stepEpoch = epoch; // the epoch of this step's first batch, before the data position moves on
             for (int micro = 0; micro < plan.gradAccum(); micro++) {
                 Batch batch = data.trainBatch(epoch, batchInEpoch);
                 advanceDataPosition();
@@ -138,7 +139,7 @@ public final class Trainer {
             step++;
             tokensSeen += tokens;
             double seconds = (System.nanoTime() - started) / 1e9;
-            return new StepMetrics(step, epoch, loss, ce, lr, apply ? gradNorm : Double.NaN, scaler.scale(), !apply,
+            return new StepMetrics(step, stepEpoch, loss, ce, lr, apply ? gradNorm : Double.NaN, scaler.scale(), !apply,
                     tokens / seconds, seconds, Pointer.physicalBytes());
         }
     }

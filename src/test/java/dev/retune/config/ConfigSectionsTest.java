@@ -46,7 +46,6 @@ class ConfigSectionsTest {
         assertEquals(32_000, data.sampleRate());
         assertEquals(30.0, data.segmentSeconds());
         assertEquals(4, data.batchSize());
-        assertEquals(2, data.loaderThreads());
         assertNull(data.cacheDir());
         assertTrue(data.useCache());
         assertEquals(TextConfig.defaults(), data.text());
@@ -106,7 +105,6 @@ class ConfigSectionsTest {
         "checkpoint.keep_last=0       | checkpoint.keep_last must be at least 1, found 0",
         "device.threads=-1            | device.threads must be at least 0, found -1",
         "data.batch_size=0            | data.batch_size must be at least 1, found 0",
-        "data.loader_threads=-1       | data.loader_threads must be at least 0, found -1",
         "data.min_seconds=-1          | data.min_seconds must be at least 0, found -1",
         "data.text.fields=[genre, null] | data.text.fields[1] must be a column name, found null",
         "train.grad_accum=1.5         | train.grad_accum must be an integer written with digits only, found 1.5",

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
-import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,7 +73,7 @@ class ResumeTest {
                 }
             }
         };
-        return new TrainRun(config, runDir).run(new TrainRun.Output(true, new ByteArrayOutputStream(), (done, total) -> { }, stopper), stop);
+        return new TrainRun(config, runDir).run(new TrainRun.Output(true, new StringWriter(), (done, total) -> { }, stopper), stop);
     }
 
     private static double[] losses(Path runDir) throws Exception {

@@ -1,0 +1,106 @@
+package dev.retune.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The learning rate per optimizer step (0-based: the first step taken is step 0). */
+class LrScheduleTest {
+
+    private static final double BASE = 3e-4;
+    private static final double EPS = 1e-15;
+
+    @Test
+    void warmupRisesLinearlyFromBaseOverWarmupToBase() {
+        LrSchedule schedule = new LrSchedule("cosine", BASE, 5, 100, 0.1);
+
+        assertEquals(BASE / 5, schedule.lr(0), EPS, "the first step is not trained at lr 0");
+        assertEquals(BASE, schedule.lr(4), EPS, "the last warm-up step reaches the base rate");
+        double rise = schedule.lr(1) - schedule.lr(0);
+        for (int step = 1; step < 5; step++) {
+            assertEquals(rise, schedule.lr(step) - schedule.lr(step - 1), EPS, "equal increments at step " + step);
+        }
+        assertEquals(BASE, schedule.lr(5), EPS, "decay starts from the base rate");
+    }
+
+    @Test
+    void cosineFallsMonotonicallyToTheFloorAtTotalSteps() {
+        LrSchedule schedule = new LrSchedule("cosine", BASE, 10, 110, 0.1);
+
+        for (long step = 10; step < 110; step++) {
+            assertTrue(schedule.lr(step + 1) <= schedule.lr(step), "non-increasing at step " + step);
+            assertTrue(schedule.lr(step + 1) < schedule.lr(step), "strictly falling at step " + step);
+        }
+        assertEquals(0.1 * BASE, schedule.lr(110), EPS);
+        assertEquals(0.55 * BASE, schedule.lr(60), EPS, "half way: half way between base and floor");
+        assertTrue(schedule.lr(35) > (1 - 0.25 * 0.9) * BASE, "cosine: above the straight line in the first half");
+        assertTrue(schedule.lr(85) < (1 - 0.75 * 0.9) * BASE, "cosine: below the straight line in the second half");
+    }
+
+    @Test
+    void linearFallsInEqualStepsToTheFloor() {
+        LrSchedule schedule = new LrSchedule("linear", BASE, 0, 40, 0.25);
+
+        double fall = schedule.lr(0) - schedule.lr(1);
+        assertTrue(fall > 0);
+        for (long step = 1; step < 40; step++) {
+            assertEquals(fall, schedule.lr(step) - schedule.lr(step + 1), 1e-12 * BASE, "equal decrements at step " + step);
+        }
+        assertEquals(0.25 * BASE, schedule.lr(40), EPS);
+        assertEquals((BASE - 0.25 * BASE) / 40, fall, 1e-12 * BASE);
+    }
+
+    @Test
+    void constantStaysAtBaseAfterWarmupWhateverTheFloor() {
+        LrSchedule schedule = new LrSchedule("constant", BASE, 3, 50, 0.1);
+
+        assertEquals(BASE / 3, schedule.lr(0), EPS);
+        for (long step = 2; step <= 60; step++) {
+            assertEquals(BASE, schedule.lr(step), EPS, "step " + step);
+        }
+    }
+
+    @Test
+    void noWarmupStartsAtTheBaseRate() {
+        for (String kind : new String[] {"cosine", "linear", "constant"}) {
+            assertEquals(BASE, new LrSchedule(kind, BASE, 0, 100, 0.0).lr(0), EPS, kind);
+        }
+    }
+
+    @Test
+    void stepsPastTheEndStayAtTheFloor() {
+        for (String kind : new String[] {"cosine", "linear"}) {
+            LrSchedule schedule = new LrSchedule(kind, BASE, 4, 20, 0.05);
+            for (long step = 20; step < 200; step += 7) {
+                assertEquals(0.05 * BASE, schedule.lr(step), EPS, kind + " at step " + step);
+            }
+        }
+    }
+
+    @Test
+    void floorOfZeroEndsAtZeroAndNeverGoesNegative() {
+        LrSchedule schedule = new LrSchedule("cosine", BASE, 0, 30, 0.0);
+
+        assertEquals(0.0, schedule.lr(30), EPS);
+        for (long step = 0; step < 100; step++) {
+            assertTrue(schedule.lr(step) >= 0, "step " + step);
+        }
+    }
+
+    @Test
+    void warmupLongerThanTheRunNeverExceedsTheBaseRate() {
+        LrSchedule schedule = new LrSchedule("cosine", BASE, 50, 20, 0.1);
+
+        for (long step = 0; step < 60; step++) {
+            assertTrue(schedule.lr(step) <= BASE + EPS && schedule.lr(step) > 0, "step " + step + ": " + schedule.lr(step));
+        }
+    }
+
+    @Test
+    void unknownKindIsRejectedNamingTheKey() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LrSchedule("step", BASE, 0, 10, 0));
+        assertTrue(e.getMessage().contains("schedule.kind") && e.getMessage().contains("step"), e.getMessage());
+    }
+}
