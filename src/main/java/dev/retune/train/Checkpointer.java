@@ -74,6 +74,10 @@ public final class Checkpointer {
         removeAbandonedWrites();
     }
 
+    public boolean keepsBest() {
+        return keepBest;
+    }
+
     public Path root() {
         return root;
     }

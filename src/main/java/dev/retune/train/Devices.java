@@ -11,6 +11,10 @@ public final class Devices {
     private Devices() {}
 
     public static Device select(DeviceConfig config) {
+        if (System.getenv("OPENBLAS_NUM_THREADS") == null) {
+            System.err.println("warning: OPENBLAS_NUM_THREADS is not set: OpenBLAS threads will compete with libtorch's and "
+                    + "fp32 training can run many times slower; the ./retune launcher sets it to 1");
+        }
         if (config.threads() > 0) {
             torch.set_num_threads(config.threads());
         }

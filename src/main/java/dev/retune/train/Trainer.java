@@ -86,7 +86,9 @@ public final class Trainer {
             if (stop.get()) {
                 outcome = Outcome.INTERRUPTED;
             }
-            if (step % plan.checkpointEvery() == 0 || last || outcome != Outcome.COMPLETED) {
+            // A new best is checkpointed at once, or "keep best" would keep whichever checkpoint came next.
+            boolean keepThisBest = best && checkpointer.keepsBest();
+            if (step % plan.checkpointEvery() == 0 || last || outcome != Outcome.COMPLETED || keepThisBest) {
                 Checkpointer.Saved saved = checkpointer.save(state(), trainable, ema == null ? null : ema.averages(), optimizer, best);
                 sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : ""));
             }

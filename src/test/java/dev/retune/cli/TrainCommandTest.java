@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.train.DemoSubset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,8 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
 class TrainCommandTest {
 
     /** Four training and two validation tracks of datasets/demo, in several containers. */
-    static final List<String> SUBSET = List.of("chip_arpeggio.ogg", "dreamy_arpeggio.ogg", "funk_bass.ogg",
-            "dnb_drums.opus", "saw_stabs.m4a", "cinematic_theme.ogg");
 
     @TempDir
     static Path dir;
@@ -35,7 +34,7 @@ class TrainCommandTest {
 
     /** A tiny-preset config over a six-track subset of datasets/demo, with its model and token cache under {@code dir}. */
     static Path tinyConfig(Path dir) throws IOException {
-        Path dataset = subsetOfDemo(dir.resolve("data"));
+        Path dataset = DemoSubset.copyTo(dir.resolve("data"));
         return Files.writeString(dir.resolve("tiny.yaml"), String.join("\n",
                 "model: {path: " + dir.resolve("tiny") + ", preset: tiny, seed: 3}",
                 "data: {dataset: " + dataset + ", segment_seconds: 1, batch_size: 2, cache_dir: " + dir.resolve("cache") + "}",
@@ -45,22 +44,6 @@ class TrainCommandTest {
                 "eval: {every: 2}",
                 "checkpoint: {every: 100, keep_last: 2}",
                 ""));
-    }
-
-    private static Path subsetOfDemo(Path target) throws IOException {
-        Path demo = Path.of("datasets/demo").toAbsolutePath();
-        Files.createDirectories(target);
-        List<String> lines = Files.readAllLines(demo.resolve("metadata.csv"));
-        List<String> kept = new ArrayList<>(List.of(lines.get(0)));
-        for (String line : lines.subList(1, lines.size())) {
-            String file = line.substring(0, line.indexOf(','));
-            if (SUBSET.contains(file)) {
-                kept.add(line);
-                Files.copy(demo.resolve(file), target.resolve(file));
-            }
-        }
-        Files.write(target.resolve("metadata.csv"), kept);
-        return target;
     }
 
     /** A CLI run with its stdout parsed as JSON lines. */

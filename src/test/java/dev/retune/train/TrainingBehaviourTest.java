@@ -45,8 +45,6 @@ import tools.jackson.databind.json.JsonMapper;
 class TrainingBehaviourTest {
 
     /** Four training and two validation tracks of datasets/demo, in several containers. */
-    static final List<String> SUBSET = List.of("chip_arpeggio.ogg", "dreamy_arpeggio.ogg", "funk_bass.ogg",
-            "dnb_drums.opus", "saw_stabs.m4a", "cinematic_theme.ogg");
     private static final int TRAIN_TRACKS = 4;
     private static final int BATCH = 2;
 
@@ -57,7 +55,7 @@ class TrainingBehaviourTest {
 
     @BeforeAll
     static void configure() throws IOException {
-        Path dataset = subsetOfDemo(dir.resolve("data"));
+        Path dataset = DemoSubset.copyTo(dir.resolve("data"));
         yaml = Files.writeString(dir.resolve("behaviour.yaml"), String.join("\n",
                 "model: {path: " + dir.resolve("tiny") + ", preset: tiny, seed: 3}",
                 "data: {dataset: " + dataset + ", segment_seconds: 1, batch_size: " + BATCH + ", cache_dir: " + dir.resolve("cache") + "}",
@@ -67,24 +65,6 @@ class TrainingBehaviourTest {
                 "eval: {every: 100}",
                 "checkpoint: {every: 100, keep_last: 2}",
                 ""));
-    }
-
-    /** Copies {@link #SUBSET} of datasets/demo with its metadata rows into {@code target}. */
-    static Path subsetOfDemo(Path target) throws IOException {
-        Path demo = Path.of("datasets/demo").toAbsolutePath();
-        Files.createDirectories(target);
-        List<String> lines = Files.readAllLines(demo.resolve("metadata.csv"));
-        List<String> kept = new ArrayList<>(List.of(lines.get(0)));
-        for (String line : lines.subList(1, lines.size())) {
-            String file = line.substring(0, line.indexOf(','));
-            if (SUBSET.contains(file)) {
-                kept.add(line);
-                Files.copy(demo.resolve(file), target.resolve(file));
-            }
-        }
-        assertEquals(SUBSET.size() + 1, kept.size(), "every subset file has a metadata row");
-        Files.write(target.resolve("metadata.csv"), kept);
-        return target;
     }
 
     @Test
@@ -222,7 +202,7 @@ class TrainingBehaviourTest {
         Map<Path, String> before = cacheEntries();
         run("cache-2", "train.max_steps=1");
 
-        assertEquals(SUBSET.size(), before.size(), "one cache entry per track: " + before.keySet());
+        assertEquals(DemoSubset.FILES.size(), before.size(), "one cache entry per track: " + before.keySet());
         assertEquals(before, cacheEntries(), "no entry may be written again");
     }
 
