@@ -1,17 +1,25 @@
 package dev.retune.model;
 
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
-/** y = x·Wᵀ (+ b). {@code weight} [out, in] as in PyTorch and every checkpoint. */
+/**
+ * y = x·Wᵀ (+ b). {@code weight} [out, in] as in PyTorch and every checkpoint.
+ *
+ * <p>An optional {@link #setDelta delta} adds a learned correction computed from the same input, y = x·Wᵀ + b + Δ(x):
+ * the hook through which adaptation methods (package {@code adapt}) attach low-rank or other updates to a frozen layer
+ * without the model knowing about them.
+ */
 public class Linear extends Module {
 
     public final Tensor weight;
     public final Tensor bias;
     private final TensorOptional biasOptional;
+    private UnaryOperator<Tensor> delta;
 
     /** Weight drawn from N(0, std²), bias zero. */
     public Linear(long in, long out, boolean withBias, double std) {
@@ -21,7 +29,13 @@ public class Linear extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return torch.linear(x, weight, biasOptional);
+        Tensor y = torch.linear(x, weight, biasOptional);
+        return delta == null ? y : y.add(delta.apply(x));
+    }
+
+    /** Adds {@code delta(x)} to every output from now on; null removes it. */
+    public void setDelta(UnaryOperator<Tensor> delta) {
+        this.delta = delta;
     }
 
     public long inFeatures() {
