@@ -6,14 +6,16 @@ import java.util.Locale;
 /**
  * Section {@code adapt}: which weights are trained.
  *
- * @param method           how the model is adapted; {@code full} trains every weight of the language model
- * @param trainTextEncoder also train the T5 text encoder (MusicGen keeps it frozen)
+ * @param method           how the model is adapted: {@code full} trains every weight of the language model,
+ *                         {@code lora} trains low-rank adapters only (see {@code adapt.lora})
+ * @param trainTextEncoder also train the T5 text encoder (MusicGen keeps it frozen); with {@code full} only
+ * @param lora             LoRA settings, used when method is {@code lora}
  */
-public record AdaptConfig(Method method, Boolean trainTextEncoder) {
+public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora) {
 
     /** Adaptation methods; YAML values are the lowercase names. */
     public enum Method {
-        FULL;
+        FULL, LORA;
 
         @JsonValue
         public String value() {
@@ -24,9 +26,10 @@ public record AdaptConfig(Method method, Boolean trainTextEncoder) {
     public AdaptConfig {
         method = method == null ? Method.FULL : method;
         trainTextEncoder = trainTextEncoder != null && trainTextEncoder;
+        lora = lora == null ? LoraSection.defaults() : lora;
     }
 
     public static AdaptConfig defaults() {
-        return new AdaptConfig(null, null);
+        return new AdaptConfig(null, null, null);
     }
 }

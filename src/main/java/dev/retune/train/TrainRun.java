@@ -1,6 +1,10 @@
 package dev.retune.train;
 
 import dev.retune.adapt.FullFineTuning;
+import dev.retune.adapt.Lora;
+import dev.retune.adapt.LoraConfig;
+import dev.retune.adapt.PeftAdapter;
+import dev.retune.config.AdaptConfig;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
@@ -68,7 +72,12 @@ public final class TrainRun {
         writeResolvedConfig();
         Device device = Devices.select(config.device());
         MusicgenForConditionalGeneration model = loadModel(device);
-        Map<String, Tensor> trainable = FullFineTuning.apply(model, config.adapt().trainTextEncoder());
+        Lora lora = config.adapt().method() == AdaptConfig.Method.LORA ? Lora.apply(model, LoraConfig.from(config.adapt().lora())) : null;
+        Map<String, Tensor> trainable = lora != null ? lora.trainable() : FullFineTuning.apply(model, config.adapt().trainTextEncoder());
+        // T5 runs with autograd only when some of its weights train (full fine-tuning of it, or adapters inside it).
+        boolean textEncoderTrains = lora != null
+                ? lora.layers().stream().anyMatch(layer -> layer.path().startsWith("text_encoder."))
+                : config.adapt().trainTextEncoder();
         TrainingData data = prepareData(model, output.progress());
         long totalSteps = totalSteps(data);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
@@ -82,13 +91,18 @@ public final class TrainRun {
         try (MetricsSink sink = sinks(output, resumeStep, tally)) {
             Trainer trainer = new Trainer(model, trainable, optimizer(trainable), schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
-                    config.adapt().trainTextEncoder());
+                    textEncoderTrains);
             try {
                 result = trainer.train(stop);
             } catch (DivergedException e) {
                 sink.message(e.getMessage());
                 diverged = e;
             }
+        }
+        if (lora != null) {
+            // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
+            PeftAdapter.write(runDir.resolve("adapter"), lora, config.model().path() != null ? config.model().path()
+                    : "preset:" + config.model().preset().value());
         }
         // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
         tally.summary(diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name())).write(runDir);

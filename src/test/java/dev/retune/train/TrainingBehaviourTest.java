@@ -2,17 +2,19 @@ package dev.retune.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigLoader;
 import dev.retune.model.Safetensors;
 import java.awt.image.BufferedImage;
-import java.io.StringWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -24,13 +26,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -233,6 +236,27 @@ class TrainingBehaviourTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+
+    @Test
+    void loraTrainsOnlyTheAdaptersAndWritesPeftFiles() throws Exception {
+        Run run = run("lora", "adapt.method=lora", "adapt.lora.r=4", "adapt.lora.target_modules=self_attn|lm_heads",
+                "train.max_steps=3");
+
+        Path checkpoint = new Checkpointer(run.dir(), 2).latest(new ArrayList<>()).orElseThrow().dir();
+        Set<String> trained;
+        try (Safetensors weights = Safetensors.open(checkpoint.resolve("trainable.safetensors"))) {
+            trained = weights.names();
+        }
+        assertFalse(trained.isEmpty());
+        assertTrue(trained.stream().allMatch(n -> n.endsWith(".lora_A.weight") || n.endsWith(".lora_B.weight")), trained.toString());
+        // The adapter moved away from its zero init; the frozen base (loaded again from disk) is untouched by design.
+        PeftAdapter.LoadedAdapter adapter = PeftAdapter.read(run.dir().resolve("adapter"));
+        assertEquals(4, adapter.config().rank());
+        assertTrue(adapter.weights().entrySet().stream()
+                .filter(e -> e.getKey().endsWith("lora_B.weight"))
+                .anyMatch(e -> e.getValue().abs().max().item_double() > 0), "some lora_B left zero init");
+        assertEquals(trained.size(), adapter.weights().size());
+    }
 
     /** A finished run: its folder and result. */
     record Run(Path dir, Trainer.Result result) {
