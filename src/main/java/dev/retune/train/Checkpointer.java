@@ -4,17 +4,14 @@ import dev.retune.model.AtomicFile;
 import dev.retune.model.Safetensors;
 import dev.retune.model.SafetensorsWriter;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,11 +98,11 @@ public final class Checkpointer {
             force(temp.resolve(OPTIMIZER));
             Map<String, String> hashes = new LinkedHashMap<>();
             for (String file : ema == null ? List.of(WEIGHTS, OPTIMIZER) : List.of(WEIGHTS, EMA, OPTIMIZER)) {
-                hashes.put(file, sha256(temp.resolve(file)));
+                hashes.put(file, FileHash.sha256(temp.resolve(file)));
             }
             TrainerState withHashes = state.withFiles(hashes);
             AtomicFile.writeString(temp.resolve(STATE), JSON.writeValueAsString(withHashes));
-            AtomicFile.writeString(temp.resolve(STATE_SHA256), sha256(temp.resolve(STATE)) + "\n");
+            AtomicFile.writeString(temp.resolve(STATE_SHA256), FileHash.sha256(temp.resolve(STATE)) + "\n");
             if (Files.exists(target)) {
                 deleteTree(target); // a rerun of the same step after a crash between rename and pointer update
             }
@@ -150,7 +147,7 @@ public final class Checkpointer {
     public Saved verify(Path dir) {
         TrainerState state;
         try {
-            if (!Files.readString(dir.resolve(STATE_SHA256)).strip().equals(sha256(dir.resolve(STATE)))) {
+            if (!Files.readString(dir.resolve(STATE_SHA256)).strip().equals(FileHash.sha256(dir.resolve(STATE)))) {
                 throw new TrainingException("checkpoint " + dir + ": state.json does not match its sha256 (corrupt)");
             }
             state = JSON.readValue(Files.readString(dir.resolve(STATE)), TrainerState.class);
@@ -160,8 +157,8 @@ public final class Checkpointer {
         for (Map.Entry<String, String> file : state.files().entrySet()) {
             String actual;
             try {
-                actual = sha256(dir.resolve(file.getKey()));
-            } catch (IOException e) {
+                actual = FileHash.sha256(dir.resolve(file.getKey()));
+            } catch (UncheckedIOException e) {
                 throw new TrainingException("checkpoint " + dir + ": cannot read " + file.getKey(), e);
             }
             if (!actual.equals(file.getValue())) {
@@ -247,19 +244,6 @@ public final class Checkpointer {
             entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).forEach(Checkpointer::deleteQuietly);
         } catch (IOException e) {
             // Nothing depends on the cleanup.
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -2,14 +2,10 @@ package dev.retune.train;
 
 import dev.retune.model.AtomicFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -94,27 +90,9 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
             if (relative.equals(Path.of(FILE_NAME))) {
                 continue;
             }
-            hashes.put(slashed(relative), sha256(path));
+            hashes.put(slashed(relative), FileHash.sha256(path));
         }
         return hashes;
-    }
-
-    static String sha256(Path file) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
-        byte[] buffer = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static String slashed(Path relative) {
