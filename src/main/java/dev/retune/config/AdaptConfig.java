@@ -10,12 +10,13 @@ import java.util.Locale;
  *                         {@code lora} trains low-rank adapters only (see {@code adapt.lora})
  * @param trainTextEncoder also train the T5 text encoder (MusicGen keeps it frozen); with {@code full} only
  * @param lora             LoRA settings, used when method is {@code lora}
+ * @param partial          which parameters train when method is {@code partial}
  */
-public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora) {
+public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora, PartialSection partial) {
 
     /** Adaptation methods; YAML values are the lowercase names. */
     public enum Method {
-        FULL, LORA;
+        FULL, LORA, PARTIAL;
 
         @JsonValue
         public String value() {
@@ -27,9 +28,10 @@ public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection l
         method = method == null ? Method.FULL : method;
         trainTextEncoder = trainTextEncoder != null && trainTextEncoder;
         lora = lora == null ? LoraSection.defaults() : lora;
+        partial = partial == null ? PartialSection.defaults() : partial;
     }
 
     public static AdaptConfig defaults() {
-        return new AdaptConfig(null, null, null);
+        return new AdaptConfig(null, null, null, null);
     }
 }

@@ -1,5 +1,8 @@
 package dev.retune.model;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -7,8 +10,15 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * One pre-LayerNorm decoder layer: causal self-attention, cross-attention to the text, GELU feed-forward, each as a
  * residual branch with dropout.
+ *
+ * <p>An optional {@link #setBranchHook branch hook} transforms a branch's output (after its dropout) before it is
+ * added back to the residual stream, x + hook(branch(x)): the hook through which adaptation methods (package
+ * {@code adapt}) insert modules between a branch and its residual add without the model knowing about them.
  */
 public final class MusicgenDecoderLayer extends Module {
+
+    /** The three residual branches, in forward order. */
+    public enum Branch { SELF_ATTENTION, CROSS_ATTENTION, FEED_FORWARD }
 
     private static final double LAYER_NORM_EPS = 1e-5;
 
@@ -20,6 +30,7 @@ public final class MusicgenDecoderLayer extends Module {
     public final Linear fc2;
     public final LayerNorm final_layer_norm;
     private final DecoderConfig config;
+    private final Map<Branch, UnaryOperator<Tensor>> branchHooks = new EnumMap<>(Branch.class);
 
     public MusicgenDecoderLayer(DecoderConfig config, double initStd) {
         this.config = config;
@@ -41,14 +52,31 @@ public final class MusicgenDecoderLayer extends Module {
     public Tensor forward(Tensor x, Tensor conditioning, Tensor textMask) {
         // causal self-attention
         Tensor h = self_attn_layer_norm.forward(x);
-        x = x.add(dropout(self_attn.forward(h, h, null, true), config.dropout()));
+        x = x.add(hooked(Branch.SELF_ATTENTION, dropout(self_attn.forward(h, h, null, true), config.dropout())));
         // cross-attention to the text
         h = encoder_attn_layer_norm.forward(x);
-        x = x.add(dropout(encoder_attn.forward(h, conditioning, textMask, false), config.dropout()));
+        x = x.add(hooked(Branch.CROSS_ATTENTION, dropout(encoder_attn.forward(h, conditioning, textMask, false), config.dropout())));
         // feed-forward
         h = final_layer_norm.forward(x);
         h = dropout(torch.gelu(fc1.forward(h)), config.activationDropout());
-        return x.add(dropout(fc2.forward(h), config.dropout()));
+        return x.add(hooked(Branch.FEED_FORWARD, dropout(fc2.forward(h), config.dropout())));
+    }
+
+    /**
+     * Applies {@code hook} to {@code branch}'s output [B, S, D] (after dropout, before the residual add) from now on;
+     * null removes it. The hook must return the same shape and dtype.
+     */
+    public void setBranchHook(Branch branch, UnaryOperator<Tensor> hook) {
+        if (hook == null) {
+            branchHooks.remove(branch);
+        } else {
+            branchHooks.put(branch, hook);
+        }
+    }
+
+    private Tensor hooked(Branch branch, Tensor output) {
+        UnaryOperator<Tensor> hook = branchHooks.get(branch);
+        return hook == null ? output : hook.apply(output);
     }
 
     private Tensor dropout(Tensor x, double p) {

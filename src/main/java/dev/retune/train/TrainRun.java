@@ -3,6 +3,7 @@ package dev.retune.train;
 import dev.retune.adapt.FullFineTuning;
 import dev.retune.adapt.Lora;
 import dev.retune.adapt.LoraConfig;
+import dev.retune.adapt.PartialFineTuning;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.AdaptConfig;
 import dev.retune.config.ConfigLoader;
@@ -73,11 +74,13 @@ public final class TrainRun {
         Device device = Devices.select(config.device());
         MusicgenForConditionalGeneration model = loadModel(device);
         Lora lora = config.adapt().method() == AdaptConfig.Method.LORA ? Lora.apply(model, LoraConfig.from(config.adapt().lora())) : null;
-        Map<String, Tensor> trainable = lora != null ? lora.trainable() : FullFineTuning.apply(model, config.adapt().trainTextEncoder());
-        // T5 runs with autograd only when some of its weights train (full fine-tuning of it, or adapters inside it).
-        boolean textEncoderTrains = lora != null
-                ? lora.layers().stream().anyMatch(layer -> layer.path().startsWith("text_encoder."))
-                : config.adapt().trainTextEncoder();
+        Map<String, Tensor> trainable = switch (config.adapt().method()) {
+            case LORA -> lora.trainable();
+            case PARTIAL -> PartialFineTuning.apply(model, config.adapt().partial().patterns());
+            case FULL -> FullFineTuning.apply(model, config.adapt().trainTextEncoder());
+        };
+        // T5 runs with autograd only when some of its weights train (by full or partial fine-tuning, or adapters).
+        boolean textEncoderTrains = trainable.keySet().stream().anyMatch(name -> name.startsWith("text_encoder."));
         TrainingData data = prepareData(model, output.progress());
         long totalSteps = totalSteps(data);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());

@@ -258,6 +258,19 @@ class TrainingBehaviourTest {
         assertEquals(trained.size(), adapter.weights().size());
     }
 
+    @Test
+    void partialFineTuningTrainsOnlyTheMatchedParameters() throws Exception {
+        Run run = run("partial", "adapt.method=partial", "adapt.partial.patterns=[lm_heads, 'layers\\.1\\.fc']",
+                "train.max_steps=2");
+
+        Path checkpoint = new Checkpointer(run.dir(), 2).latest(new ArrayList<>()).orElseThrow().dir();
+        try (Safetensors weights = Safetensors.open(checkpoint.resolve("trainable.safetensors"))) {
+            assertEquals(Set.of("decoder.lm_heads.0.weight", "decoder.lm_heads.1.weight", "decoder.lm_heads.2.weight",
+                    "decoder.lm_heads.3.weight", "decoder.model.decoder.layers.1.fc1.weight",
+                    "decoder.model.decoder.layers.1.fc2.weight"), weights.names());
+        }
+    }
+
     /** A finished run: its folder and result. */
     record Run(Path dir, Trainer.Result result) {
         double[] losses() throws IOException {
