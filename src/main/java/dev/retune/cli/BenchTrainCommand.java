@@ -1,6 +1,9 @@
 package dev.retune.cli;
 
 import dev.retune.adapt.FullFineTuning;
+import dev.retune.adapt.Lora;
+import dev.retune.adapt.LoraConfig;
+import dev.retune.config.LoraSection;
 import dev.retune.data.Split;
 import dev.retune.data.TokenCache;
 import dev.retune.data.Track;
@@ -66,6 +69,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "Timed steps after 2 warm-up steps (default: ${DEFAULT-VALUE}).")
     int steps = 20;
 
+    @Option(names = "--lora-rank", description = "Train LoRA adapters of this rank on the default targets instead of the full LM (0 = full).")
+    int loraRank = 0;
+
     @Option(names = "--memory-every", description = "Report resident memory every N steps (0 = only at the end).")
     int memoryEvery = 0;
 
@@ -78,7 +84,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
-        Map<String, Tensor> trainable = FullFineTuning.apply(model, false);
+        Map<String, Tensor> trainable = loraRank > 0
+                ? Lora.apply(model, LoraConfig.from(new LoraSection(loraRank, null, 0.0, null, null, null, null))).trainable()
+                : FullFineTuning.apply(model, false);
+        long trainableCount = trainable.values().stream().mapToLong(Tensor::numel).sum();
         Path tokenizerFile = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizerFile);
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
@@ -109,9 +118,11 @@ final class BenchTrainCommand implements Callable<Integer> {
                 data, null, new Checkpointer(work, 1), sink, plan, false).train(new AtomicBoolean());
         double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
         double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();
-        out.printf("| %s | %s | %d × %.0f s (%d frames) | %d | %.0f | %.0f | %.1f → %.1f MB |%n", preset, precision, batch, seconds,
-                frames, torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
-                measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6);
+        long peak = measured.stream().mapToLong(StepMetrics::nativeBytes).max().orElse(0);
+        out.printf("| %s | %s | %s | %,d | %d × %.0f s (%d frames) | %d | %.0f | %.0f | %.1f → %.1f MB (peak %.1f) |%n", preset,
+                loraRank > 0 ? "LoRA r=" + loraRank : "full", precision, trainableCount, batch, seconds, frames,
+                torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
+                measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6, peak / 1e6);
         out.flush();
         return ExitCode.OK;
     }
