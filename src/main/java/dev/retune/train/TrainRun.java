@@ -166,8 +166,8 @@ public final class TrainRun {
     private void createPreset(Path dir, ModelConfig m) {
         String preset = m.preset().value();
         if (!preset.equals("tiny")) {
-            throw new dev.retune.config.ConfigException("model.preset " + preset + " can only be created with a tokenizer: download facebook/musicgen-"
-                    + preset + " and set model.path to it");
+            throw new dev.retune.config.ConfigException(dir + " holds no model (no config.json): put the downloaded facebook/musicgen-"
+                    + preset + " folder there, or point model.path at your copy (--set model.path=...); only the tiny preset is created from scratch");
         }
         torch.manual_seed(m.seed());
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset, TinyTokenizer.vocabularySize()));
