@@ -11,12 +11,14 @@ import java.util.Locale;
  * @param trainTextEncoder also train the T5 text encoder (MusicGen keeps it frozen); with {@code full} only
  * @param lora             LoRA settings, used when method is {@code lora}
  * @param partial          which parameters train when method is {@code partial}
+ * @param adapters         bottleneck adapter settings, used when method is {@code adapters}
  */
-public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora, PartialSection partial) {
+public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora, PartialSection partial,
+                          AdaptersSection adapters) {
 
     /** Adaptation methods; YAML values are the lowercase names. */
     public enum Method {
-        FULL, LORA, PARTIAL;
+        FULL, LORA, PARTIAL, ADAPTERS;
 
         @JsonValue
         public String value() {
@@ -29,9 +31,10 @@ public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection l
         trainTextEncoder = trainTextEncoder != null && trainTextEncoder;
         lora = lora == null ? LoraSection.defaults() : lora;
         partial = partial == null ? PartialSection.defaults() : partial;
+        adapters = adapters == null ? AdaptersSection.defaults() : adapters;
     }
 
     public static AdaptConfig defaults() {
-        return new AdaptConfig(null, null, null, null);
+        return new AdaptConfig(null, null, null, null, null);
     }
 }

@@ -1,11 +1,14 @@
 package dev.retune.train;
 
+import dev.retune.adapt.BottleneckAdapters;
+import dev.retune.adapt.BottleneckConfig;
 import dev.retune.adapt.FullFineTuning;
 import dev.retune.adapt.Lora;
 import dev.retune.adapt.LoraConfig;
 import dev.retune.adapt.PartialFineTuning;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.AdaptConfig;
+import dev.retune.config.AdaptersSection;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
@@ -77,6 +80,11 @@ public final class TrainRun {
         Map<String, Tensor> trainable = switch (config.adapt().method()) {
             case LORA -> lora.trainable();
             case PARTIAL -> PartialFineTuning.apply(model, config.adapt().partial().patterns());
+            case ADAPTERS -> {
+                AdaptersSection s = config.adapt().adapters();
+                yield BottleneckAdapters.apply(model, new BottleneckConfig(s.size(), s.positions(), s.layers(), s.activation(),
+                        s.textAdapter(), s.initStd())).trainable();
+            }
             case FULL -> FullFineTuning.apply(model, config.adapt().trainTextEncoder());
         };
         // T5 runs with autograd only when some of its weights train (by full or partial fine-tuning, or adapters).

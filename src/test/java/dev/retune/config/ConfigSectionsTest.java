@@ -28,7 +28,7 @@ class ConfigSectionsTest {
         RetuneConfig config = ConfigLoader.defaults();
 
         assertEquals(new ModelConfig(null, null, 0L), config.model());
-        assertEquals(new AdaptConfig(AdaptConfig.Method.FULL, false, null, null), config.adapt());
+        assertEquals(new AdaptConfig(AdaptConfig.Method.FULL, false, null, null, null), config.adapt());
         assertEquals(new OptimConfig(1e-4, List.of(0.9, 0.95), 0.1, 1e-8, false), config.optim());
         assertEquals(new ScheduleConfig(ScheduleConfig.Kind.COSINE, 0, 0.0), config.schedule());
         assertEquals(new PrecisionConfig(PrecisionConfig.Mode.FP32, 65_536.0, 2_000, 2.0, 0.5), config.precision());
@@ -175,7 +175,7 @@ class ConfigSectionsTest {
         "precision.mode=bf-16  | precision.mode must be one of fp32, bf16, fp16, found 'bf-16'; did you mean 'bf16'?",
         "device.kind=cude      | device.kind must be one of auto, cpu, cuda, found 'cude'; did you mean 'cuda'?",
         "model.preset=smal     | model.preset must be one of tiny, small, medium, large, found 'smal'; did you mean 'small'?",
-        "adapt.method=ful      | adapt.method must be one of full, lora, partial, found 'ful'; did you mean 'full'?",
+        "adapt.method=ful      | adapt.method must be one of full, lora, partial, adapters, found 'ful'; did you mean 'full'?",
     })
     void unknownEnumValueListsTheAcceptedOnesAndTheClosest(String override, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromOverrides(List.of(override)));
@@ -188,7 +188,7 @@ class ConfigSectionsTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.fromOverrides(List.of("adapt.method=prompt_tuning")));
 
-        assertTrue(e.getMessage().contains("adapt.method must be one of full, lora, partial, found 'prompt_tuning'"), e.getMessage());
+        assertTrue(e.getMessage().contains("adapt.method must be one of full, lora, partial, adapters, found 'prompt_tuning'"), e.getMessage());
         assertFalse(e.getMessage().contains("did you mean"), e.getMessage());
     }
 

@@ -271,6 +271,17 @@ class TrainingBehaviourTest {
         }
     }
 
+    @Test
+    void bottleneckAdaptersTrainOnlyTheAdapters() throws Exception {
+        Run run = run("adapters", "adapt.method=adapters", "adapt.adapters.size=8", "train.max_steps=2");
+
+        Path checkpoint = new Checkpointer(run.dir(), 2).latest(new ArrayList<>()).orElseThrow().dir();
+        try (Safetensors weights = Safetensors.open(checkpoint.resolve("trainable.safetensors"))) {
+            assertFalse(weights.names().isEmpty());
+            assertTrue(weights.names().stream().allMatch(n -> n.contains(".adapter_")), weights.names().toString());
+        }
+    }
+
     /** A finished run: its folder and result. */
     record Run(Path dir, Trainer.Result result) {
         double[] losses() throws IOException {
