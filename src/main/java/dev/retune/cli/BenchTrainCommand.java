@@ -1,5 +1,7 @@
 package dev.retune.cli;
 
+import dev.retune.adapt.BottleneckAdapters;
+import dev.retune.adapt.BottleneckConfig;
 import dev.retune.adapt.FullFineTuning;
 import dev.retune.adapt.Lora;
 import dev.retune.adapt.LoraConfig;
@@ -72,6 +74,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--lora-rank", description = "Train LoRA adapters of this rank on the default targets instead of the full LM (0 = full).")
     int loraRank = 0;
 
+    @Option(names = "--adapter-size", description = "Train bottleneck adapters of this width instead (0 = off).")
+    int adapterSize = 0;
+
     @Option(names = "--memory-every", description = "Report resident memory every N steps (0 = only at the end).")
     int memoryEvery = 0;
 
@@ -86,7 +91,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         Map<String, Tensor> trainable = loraRank > 0
                 ? Lora.apply(model, LoraConfig.from(new LoraSection(loraRank, null, 0.0, null, null, null, null))).trainable()
-                : FullFineTuning.apply(model, false);
+                : adapterSize > 0
+                        ? BottleneckAdapters.apply(model, new BottleneckConfig(adapterSize, null, null, null, null, null)).trainable()
+                        : FullFineTuning.apply(model, false);
         long trainableCount = trainable.values().stream().mapToLong(Tensor::numel).sum();
         Path tokenizerFile = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizerFile);
@@ -120,7 +127,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();
         long peak = measured.stream().mapToLong(StepMetrics::nativeBytes).max().orElse(0);
         out.printf("| %s | %s | %s | %,d | %d × %.0f s (%d frames) | %d | %.0f | %.0f | %.1f → %.1f MB (peak %.1f) |%n", preset,
-                loraRank > 0 ? "LoRA r=" + loraRank : "full", precision, trainableCount, batch, seconds, frames,
+                loraRank > 0 ? "LoRA r=" + loraRank : adapterSize > 0 ? "adapters m=" + adapterSize : "full", precision, trainableCount, batch, seconds, frames,
                 torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
                 measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6, peak / 1e6);
         out.flush();
