@@ -1,13 +1,17 @@
 package dev.retune.cli;
 
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The JSON every {@code --json} option prints: indented, keys in insertion order. */
+/** The JSON every {@code --json} option prints: indented, snake_case keys (records too), maps in insertion order. */
 final class JsonOutput {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
 
     private JsonOutput() {}
 

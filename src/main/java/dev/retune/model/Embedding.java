@@ -1,7 +1,6 @@
 package dev.retune.model;
 
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -12,7 +11,7 @@ public final class Embedding extends Module {
 
     /** Rows drawn from N(0, std²). */
     public Embedding(long rows, long dim, double std) {
-        weight = new Tensor(register_parameter("weight", torch.randn(rows, dim).mul_(new Scalar(std))));
+        weight = new Tensor(register_parameter("weight", WeightInit.normal(std, rows, dim)));
     }
 
     public Tensor forward(Tensor ids) {

@@ -38,8 +38,8 @@ public final class EncodecConv1d extends Module {
         double bound = 1.0 / Math.sqrt((double) inChannels * kernel);
         conv = register_module("conv", new Module("Conv1d"));
         weight = new Tensor(conv.register_parameter("weight",
-                torch.kaiming_normal_(torch.empty(outChannels, inChannels, kernel))));
-        bias = new Tensor(conv.register_parameter("bias", torch.uniform_(torch.empty(outChannels), -bound, bound)));
+                WeightInit.kaimingNormal(outChannels, inChannels, kernel)));
+        bias = new Tensor(conv.register_parameter("bias", WeightInit.uniform(bound, outChannels)));
     }
 
     /** Stride 1, dilation 1. */

@@ -26,8 +26,8 @@ public final class EncodecConvTranspose1d extends Module {
         double bound = 1.0 / Math.sqrt((double) outChannels * kernel);
         conv = register_module("conv", new Module("ConvTranspose1d"));
         weight = new Tensor(conv.register_parameter("weight",
-                torch.kaiming_normal_(torch.empty(inChannels, outChannels, kernel))));
-        bias = new Tensor(conv.register_parameter("bias", torch.uniform_(torch.empty(outChannels), -bound, bound)));
+                WeightInit.kaimingNormal(inChannels, outChannels, kernel)));
+        bias = new Tensor(conv.register_parameter("bias", WeightInit.uniform(bound, outChannels)));
     }
 
     /** [B, in, T] → [B, out, T·stride]. */

@@ -33,11 +33,11 @@ public final class EncodecLstm extends Module {
         lstm = register_module("lstm", new Module("LSTM"));
         for (int n = 0; n < layers; n++) {
             weights[4 * n] = new Tensor(lstm.register_parameter("weight_ih_l" + n,
-                    torch.xavier_uniform_(torch.empty(4L * dim, dim))));
+                    WeightInit.xavierUniform(4L * dim, dim)));
             weights[4 * n + 1] = new Tensor(lstm.register_parameter("weight_hh_l" + n,
-                    torch.xavier_uniform_(torch.empty(4L * dim, dim))));
-            weights[4 * n + 2] = new Tensor(lstm.register_parameter("bias_ih_l" + n, torch.zeros(4L * dim)));
-            weights[4 * n + 3] = new Tensor(lstm.register_parameter("bias_hh_l" + n, torch.zeros(4L * dim)));
+                    WeightInit.xavierUniform(4L * dim, dim)));
+            weights[4 * n + 2] = new Tensor(lstm.register_parameter("bias_ih_l" + n, WeightInit.zeros(4L * dim)));
+            weights[4 * n + 3] = new Tensor(lstm.register_parameter("bias_hh_l" + n, WeightInit.zeros(4L * dim)));
         }
     }
 

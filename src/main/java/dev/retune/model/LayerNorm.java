@@ -14,8 +14,8 @@ public final class LayerNorm extends Module {
     private final double eps;
 
     public LayerNorm(long dim, double eps) {
-        weight = new Tensor(register_parameter("weight", torch.ones(dim)));
-        bias = new Tensor(register_parameter("bias", torch.zeros(dim)));
+        weight = new Tensor(register_parameter("weight", WeightInit.ones(dim)));
+        bias = new Tensor(register_parameter("bias", WeightInit.zeros(dim)));
         this.shape = new long[] {dim};
         this.eps = eps;
     }

@@ -2,7 +2,6 @@ package dev.retune.model;
 
 import java.util.function.UnaryOperator;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -23,8 +22,8 @@ public class Linear extends Module {
 
     /** Weight drawn from N(0, std²), bias zero. */
     public Linear(long in, long out, boolean withBias, double std) {
-        weight = new Tensor(register_parameter("weight", torch.randn(out, in).mul_(new Scalar(std))));
-        bias = withBias ? new Tensor(register_parameter("bias", torch.zeros(out))) : null;
+        weight = new Tensor(register_parameter("weight", WeightInit.normal(std, out, in)));
+        bias = withBias ? new Tensor(register_parameter("bias", WeightInit.zeros(out))) : null;
         biasOptional = bias == null ? new TensorOptional() : new TensorOptional(bias);
     }
 

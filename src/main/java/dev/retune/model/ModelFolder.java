@@ -34,7 +34,10 @@ public final class ModelFolder {
     /** Reads config and weights; the model is left in eval mode, on {@code device}, in {@code dtype}. */
     public static Loaded load(Path dir, ScalarType dtype, Device device) {
         MusicgenConfig config = MusicgenConfig.read(require(dir.resolve(CONFIG)));
-        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
+        MusicgenForConditionalGeneration model;
+        try (WeightInit.Scope uninitialised = WeightInit.skip()) {
+            model = new MusicgenForConditionalGeneration(config); // every parameter is overwritten below
+        }
         model.to(device, dtype, false);
         List<String> unexpected;
         try (TensorSource source = openWeights(dir)) {

@@ -38,7 +38,7 @@ public final class ResidualVectorQuantizer extends Module {
             Module codebook = quantizer.register_module("codebook", new Module("EncodecEuclideanCodebook"));
             containers.add(quantizer);
             containers.add(codebook);
-            embeds[k] = new Tensor(codebook.register_buffer("embed", torch.randn(config.codebookSize(), dim)));
+            embeds[k] = new Tensor(codebook.register_buffer("embed", WeightInit.normal(1.0, config.codebookSize(), dim)));
         }
     }
 

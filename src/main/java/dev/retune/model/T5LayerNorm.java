@@ -12,7 +12,7 @@ public final class T5LayerNorm extends Module {
     private final double eps;
 
     public T5LayerNorm(long dim, double eps) {
-        weight = new Tensor(register_parameter("weight", torch.ones(dim)));
+        weight = new Tensor(register_parameter("weight", WeightInit.ones(dim)));
         this.eps = eps;
     }
 

@@ -1,14 +1,7 @@
 package dev.retune.train;
 
-import dev.retune.adapt.BottleneckAdapters;
-import dev.retune.adapt.BottleneckConfig;
-import dev.retune.adapt.FullFineTuning;
-import dev.retune.adapt.Lora;
-import dev.retune.adapt.LoraConfig;
-import dev.retune.adapt.PartialFineTuning;
+import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
-import dev.retune.config.AdaptConfig;
-import dev.retune.config.AdaptersSection;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
@@ -40,7 +33,6 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -76,19 +68,8 @@ public final class TrainRun {
         writeResolvedConfig();
         Device device = Devices.select(config.device());
         MusicgenForConditionalGeneration model = loadModel(device);
-        Lora lora = config.adapt().method() == AdaptConfig.Method.LORA ? Lora.apply(model, LoraConfig.from(config.adapt().lora())) : null;
-        Map<String, Tensor> trainable = switch (config.adapt().method()) {
-            case LORA -> lora.trainable();
-            case PARTIAL -> PartialFineTuning.apply(model, config.adapt().partial().patterns());
-            case ADAPTERS -> {
-                AdaptersSection s = config.adapt().adapters();
-                yield BottleneckAdapters.apply(model, new BottleneckConfig(s.size(), s.positions(), s.layers(), s.activation(),
-                        s.textAdapter(), s.initStd())).trainable();
-            }
-            case FULL -> FullFineTuning.apply(model, config.adapt().trainTextEncoder());
-        };
-        // T5 runs with autograd only when some of its weights train (by full or partial fine-tuning, or adapters).
-        boolean textEncoderTrains = trainable.keySet().stream().anyMatch(name -> name.startsWith("text_encoder."));
+        Adaptation adaptation = Adaptation.apply(model, config.adapt());
+        Map<String, Tensor> trainable = adaptation.trainable();
         TrainingData data = prepareData(model, output.progress());
         long totalSteps = totalSteps(data);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
@@ -102,7 +83,7 @@ public final class TrainRun {
         try (MetricsSink sink = sinks(output, resumeStep, tally)) {
             Trainer trainer = new Trainer(model, trainable, optimizer(trainable), schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
-                    textEncoderTrains);
+                    adaptation.textEncoderTrains());
             try {
                 result = trainer.train(stop);
             } catch (DivergedException e) {
@@ -110,9 +91,9 @@ public final class TrainRun {
                 diverged = e;
             }
         }
-        if (lora != null) {
+        if (adaptation.lora() != null) {
             // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
-            PeftAdapter.write(runDir.resolve("adapter"), lora, config.model().path() != null ? config.model().path()
+            PeftAdapter.write(runDir.resolve("adapter"), adaptation.lora(), config.model().path() != null ? config.model().path()
                     : "preset:" + config.model().preset().value());
         }
         // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
@@ -208,13 +189,10 @@ public final class TrainRun {
 
     /** AdamW; norms, biases and embeddings get no weight decay unless asked. */
     private AdamW optimizer(Map<String, Tensor> trainable) {
-        OptimConfig o = config.optim();
-        TensorVector decay = new TensorVector();
-        TensorVector noDecay = new TensorVector();
-        trainable.forEach((name, p) -> (o.decayNormsBiasesEmbeddings() || !isNoDecay(name) ? decay : noDecay).push_back(p));
-        AdamW adamW = new AdamW(decay, adamw(o, o.weightDecay()));
-        if (noDecay.size() > 0) {
-            adamW.add_param_group(new OptimizerParamGroup(noDecay, adamw(o, 0.0)));
+        List<ParamGroup> groups = ParamGroup.of(trainable, config.optim());
+        AdamW adamW = new AdamW(groups.get(0).vector(), adamw(config.optim(), groups.get(0).weightDecay()));
+        for (ParamGroup group : groups.subList(1, groups.size())) {
+            adamW.add_param_group(new OptimizerParamGroup(group.vector(), adamw(config.optim(), group.weightDecay())));
         }
         return adamW;
     }
@@ -225,10 +203,6 @@ public final class TrainRun {
         options.eps().put(o.eps());
         options.weight_decay().put(weightDecay);
         return options;
-    }
-
-    static boolean isNoDecay(String name) {
-        return name.contains("layer_norm") || name.endsWith(".bias") || name.contains("embed_tokens") || name.contains("shared");
     }
 
     private LrSchedule schedule(long totalSteps) {

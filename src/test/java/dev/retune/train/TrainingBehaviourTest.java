@@ -282,6 +282,29 @@ class TrainingBehaviourTest {
         }
     }
 
+    @Test
+    void planCountsExactlyWhatTheRunTrains() throws Exception {
+        for (String[] method : new String[][] {
+                {"adapt.method=lora", "adapt.lora.r=4"},
+                {"adapt.method=partial", "adapt.partial.patterns=[lm_heads]"},
+                {"adapt.method=full"}}) {
+            List<String> overrides = new ArrayList<>(List.of(method));
+            overrides.add("train.max_steps=1");
+            Run run = run("plan-" + method[0].substring(13), overrides.toArray(String[]::new));
+            Plan.Stage stage = Plan.of(ConfigLoader.load(yaml, overrides)).stages().get(0);
+
+            Path checkpoint = new Checkpointer(run.dir(), 2).latest(new ArrayList<>()).orElseThrow().dir();
+            long trained = 0;
+            try (Safetensors weights = Safetensors.open(checkpoint.resolve("trainable.safetensors"))) {
+                for (String name : weights.names()) {
+                    trained += weights.info(name).numel();
+                }
+            }
+            assertEquals(trained, stage.trainableParams(), method[0]);
+            assertEquals(trained, stage.groups().stream().mapToLong(Plan.Group::params).sum(), method[0]);
+        }
+    }
+
     /** A finished run: its folder and result. */
     record Run(Path dir, Trainer.Result result) {
         double[] losses() throws IOException {
