@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code retune data}: dataset tools. */
 @Command(name = "data",
-        description = "Check a dataset folder, or write the bundled demo dataset.",
+        description = "Check a dataset folder, fill the token cache, or write the bundled demo dataset.",
         mixinStandardHelpOptions = true,
         subcommands = {CheckCommand.class, DataPrepareCommand.class, MakeDemoCommand.class},
         footer = {"", "Examples:",

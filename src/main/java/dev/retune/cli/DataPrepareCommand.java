@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "prepare",
         mixinStandardHelpOptions = true,
         description = {
-            "Encode every track of the config's dataset with the model's codec and store the tokens in the cache",
+            "Fill the token cache ahead of training.",
+            "Encodes every track of the config's dataset with the model's codec and stores the tokens in the cache",
             "(data.cache_dir), so training never decodes audio. Files already cached are skipped."},
         footer = {"", "Example:", "  retune data prepare configs/demo.yaml"})
 final class DataPrepareCommand implements Callable<Integer> {

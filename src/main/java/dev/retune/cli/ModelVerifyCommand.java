@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "verify",
         mixinStandardHelpOptions = true,
         description = {
-            "Run every computation whose inputs the reference file holds (text encoder, codec, decoder, loss,",
+            "Check numerical parity with a reference implementation's outputs.",
+            "Runs every computation whose inputs the reference file holds (text encoder, codec, decoder, loss,",
             "delay pattern, positions) in fp32 on CPU and compare every output it holds: integer tensors exactly,",
             "float tensors within the tolerance. Any mismatch, or a tensor that cannot be checked, fails."},
         footer = {"", "Examples:",

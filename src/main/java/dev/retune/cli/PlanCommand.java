@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "plan",
         mixinStandardHelpOptions = true,
         description = {
-            "Dry run: build the model's shapes from config.json or the preset (no weights needed), apply the",
+            "Show what a config trains, without training or weights.",
+            "Builds the model's shapes from config.json or the preset (no weights needed), applies the",
             "adaptation method as training would, and print per stage the trainable parameters, optimizer groups",
             "and learning rates, optimizer-state bytes and checkpoint (adapter) size."},
         footer = {"", "Examples:",

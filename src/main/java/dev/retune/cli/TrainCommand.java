@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "train",
         mixinStandardHelpOptions = true,
         description = {
-            "Fine-tune a MusicGen model as the config says. The run folder gets the resolved config, metrics.jsonl,",
+            "Fine-tune a MusicGen model as the config says.",
+            "The run folder gets the resolved config, metrics.jsonl,",
             "loss.png, checkpoints/ and summary.json. Running again on the same folder resumes exactly where it stopped.",
             "Ctrl-C or SIGTERM finishes the current step, writes a checkpoint and exits."},
         footer = {"", "Examples:",
