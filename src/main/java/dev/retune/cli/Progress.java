@@ -12,6 +12,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class Progress implements AutoCloseable {
 
     private final ProgressBar bar;
+    private boolean closed;
 
     private Progress(ProgressBar bar) {
         this.bar = bar;
@@ -32,16 +33,21 @@ final class Progress implements AutoCloseable {
         return new Progress(bar);
     }
 
+    /** Moves the bar; it finishes (prints its last line) as soon as {@code done} reaches {@code total}. */
     void update(long done, long total) {
-        if (bar != null) {
+        if (bar != null && !closed) {
             bar.maxHint(total);
             bar.stepTo(done);
+            if (done >= total) {
+                close();
+            }
         }
     }
 
     @Override
     public void close() {
-        if (bar != null) {
+        if (bar != null && !closed) {
+            closed = true;
             bar.close();
         }
     }
