@@ -12,9 +12,12 @@ import java.util.List;
  * @param eps                         added to the denominator for numerical stability
  * @param decayNormsBiasesEmbeddings  also apply weight decay to norm weights, biases and embeddings; false = only
  *                                    the other (matrix) weights decay
+ * @param layerDecay                  discriminative learning rates (ULMFiT: 2.6): each decoder layer learns at the rate
+ *                                    of the layer above it divided by this; heads, final norm and text projection at
+ *                                    {@code lr}; embeddings one step below the lowest layer. null = one rate for all
  */
 public record OptimConfig(Double lr, List<Double> betas, Double weightDecay, Double eps,
-                          Boolean decayNormsBiasesEmbeddings) {
+                          Boolean decayNormsBiasesEmbeddings, Double layerDecay) {
 
     public static final List<Double> DEFAULT_BETAS = List.of(0.9, 0.95);
 
@@ -26,6 +29,9 @@ public record OptimConfig(Double lr, List<Double> betas, Double weightDecay, Dou
         decayNormsBiasesEmbeddings = decayNormsBiasesEmbeddings != null && decayNormsBiasesEmbeddings;
 
         Check.positive("optim.lr", lr);
+        if (layerDecay != null) {
+            Check.atLeast("optim.layer_decay", layerDecay, 1.0);
+        }
         if (betas.size() != 2) {
             throw new ConfigException("optim.betas must hold 2 values [beta1, beta2], found " + betas.size() + ": " + betas);
         }
@@ -41,6 +47,6 @@ public record OptimConfig(Double lr, List<Double> betas, Double weightDecay, Dou
     }
 
     public static OptimConfig defaults() {
-        return new OptimConfig(null, null, null, null, null);
+        return new OptimConfig(null, null, null, null, null, null);
     }
 }

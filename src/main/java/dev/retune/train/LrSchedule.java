@@ -1,16 +1,24 @@
 package dev.retune.train;
 
+import java.util.List;
+
 /**
  * The learning rate as a pure function of the optimizer step: linear warm-up from 0 over {@code warmupSteps}, then
  * cosine, linear or constant decay to {@code minRatio} × base at step index {@code totalSteps} (the trainer passes the
  * index of its last step, so the floor is reached on the last step taken).
  */
-public record LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio) {
+public record LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio, double cutFrac,
+                         double ratio) {
 
     public LrSchedule {
-        if (!kind.equals("cosine") && !kind.equals("linear") && !kind.equals("constant")) {
-            throw new IllegalArgumentException("schedule.kind must be cosine, linear or constant, found " + kind);
+        if (!List.of("cosine", "linear", "constant", "slanted_triangular").contains(kind)) {
+            throw new IllegalArgumentException("schedule.kind must be cosine, linear, constant or slanted_triangular, found " + kind);
         }
+    }
+
+    /** A schedule without the slanted-triangular parameters (ULMFiT's defaults, unused by the other kinds). */
+    public LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio) {
+        this(kind, baseLr, warmupSteps, totalSteps, minRatio, 0.1, 32);
     }
 
     /** Learning rate for optimizer step {@code step} (0-based: the first step taken is step 0). */
@@ -19,6 +27,9 @@ public record LrSchedule(String kind, double baseLr, long warmupSteps, long tota
     }
 
     double factor(long step) {
+        if (kind.equals("slanted_triangular")) {
+            return slantedTriangular(step);
+        }
         if (step < warmupSteps) {
             return (double) (step + 1) / warmupSteps;
         }
@@ -28,5 +39,13 @@ public record LrSchedule(String kind, double baseLr, long warmupSteps, long tota
             case "linear" -> 1 - (1 - minRatio) * progress;
             default -> 1.0;
         };
+    }
+
+    /** ULMFiT (Howard & Ruder 2018, eq. 3): rise over cutFrac of the run, fall over the rest, floor 1/ratio. */
+    private double slantedTriangular(long step) {
+        double cut = Math.max(1, Math.floor(totalSteps * cutFrac));
+        double t = Math.min(step, totalSteps);
+        double p = t < cut ? t / cut : 1 - (t - cut) / Math.max(1, cut * (1 / cutFrac - 1));
+        return (1 + Math.max(0, p) * (ratio - 1)) / ratio;
     }
 }

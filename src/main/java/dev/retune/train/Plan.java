@@ -41,8 +41,8 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
         long total = model.parameterCount("");
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
         long trainable = adaptation.trainableParameters();
-        List<Group> groups = ParamGroup.of(adaptation.trainable(), config.optim()).stream()
-                .map(g -> new Group(g.name(), g.count(), config.optim().lr(), g.weightDecay()))
+        List<Group> groups = ParamGroup.of(adaptation.trainable(), config.optim(), model.config().decoder().numHiddenLayers()).stream()
+                .map(g -> new Group(g.name(), g.count(), config.optim().lr() * g.lrScale(), g.weightDecay()))
                 .toList();
         Stage all = new Stage("all", 0, trainable, total, groups, 2 * 4 * trainable, 4 * trainable);
         return new Plan(config.adapt().method().value(), total, List.of(all));

@@ -81,7 +81,9 @@ public final class TrainRun {
         Trainer.Result result = null;
         DivergedException diverged = null;
         try (MetricsSink sink = sinks(output, resumeStep, tally)) {
-            Trainer trainer = new Trainer(model, trainable, optimizer(trainable), schedule(totalSteps), scaler(device),
+            List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), model.config().decoder().numHiddenLayers());
+            Trainer trainer = new Trainer(model, trainable, optimizer(groups), groups.stream().mapToDouble(ParamGroup::lrScale).toArray(),
+                    schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
                     adaptation.textEncoderTrains());
             try {
@@ -188,8 +190,7 @@ public final class TrainRun {
     }
 
     /** AdamW; norms, biases and embeddings get no weight decay unless asked. */
-    private AdamW optimizer(Map<String, Tensor> trainable) {
-        List<ParamGroup> groups = ParamGroup.of(trainable, config.optim());
+    private AdamW optimizer(List<ParamGroup> groups) {
         AdamW adamW = new AdamW(groups.get(0).vector(), adamw(config.optim(), groups.get(0).weightDecay()));
         for (ParamGroup group : groups.subList(1, groups.size())) {
             adamW.add_param_group(new OptimizerParamGroup(group.vector(), adamw(config.optim(), group.weightDecay())));
@@ -208,7 +209,7 @@ public final class TrainRun {
     private LrSchedule schedule(long totalSteps) {
         // Step indices run 0 .. totalSteps - 1: the decay ends on the last step actually taken.
         return new LrSchedule(config.schedule().kind().value(), config.optim().lr(), config.schedule().warmupSteps(),
-                totalSteps - 1, config.schedule().minLrRatio());
+                totalSteps - 1, config.schedule().minLrRatio(), config.schedule().cutFrac(), config.schedule().ratio());
     }
 
     private LossScaler scaler(Device device) {

@@ -32,6 +32,7 @@ public final class Trainer {
     private final Map<String, Tensor> trainable;
     private final TensorVector trainableVector = new TensorVector();
     private final AdamW optimizer;
+    private final double[] groupLrScales;
     private final LrSchedule schedule;
     private final LossScaler scaler;
     private final TrainingData data;
@@ -50,13 +51,19 @@ public final class Trainer {
     private long bestStep;
     private int evalsWithoutImprovement;
 
-    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamW optimizer, LrSchedule schedule,
+    /** @param groupLrScales each optimizer group's learning rate as a share of the schedule's (discriminative rates) */
+    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamW optimizer,
+                   double[] groupLrScales, LrSchedule schedule,
                    LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
                    TrainPlan plan, boolean trainTextEncoder) {
         this.model = model;
         this.trainable = trainable;
         trainable.values().forEach(trainableVector::push_back);
         this.optimizer = optimizer;
+        this.groupLrScales = groupLrScales.clone();
+        if (groupLrScales.length != optimizer.param_groups().size()) {
+            throw new IllegalArgumentException(groupLrScales.length + " learning-rate scales for " + optimizer.param_groups().size() + " groups");
+        }
         this.schedule = schedule;
         this.scaler = scaler;
         this.data = data;
@@ -131,7 +138,7 @@ public final class Trainer {
             double lr = schedule.lr(step);
             if (apply) {
                 for (int g = 0; g < optimizer.param_groups().size(); g++) {
-                    optimizer.param_groups().get(g).options().set_lr(lr);
+                    optimizer.param_groups().get(g).options().set_lr(lr * groupLrScales[g]);
                 }
                 optimizer.step();
                 if (ema != null && (step + 1) % plan.emaEvery() == 0) {

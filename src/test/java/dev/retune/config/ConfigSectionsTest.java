@@ -29,8 +29,8 @@ class ConfigSectionsTest {
 
         assertEquals(new ModelConfig(null, null, 0L), config.model());
         assertEquals(new AdaptConfig(AdaptConfig.Method.FULL, false, null, null, null), config.adapt());
-        assertEquals(new OptimConfig(1e-4, List.of(0.9, 0.95), 0.1, 1e-8, false), config.optim());
-        assertEquals(new ScheduleConfig(ScheduleConfig.Kind.COSINE, 0, 0.0), config.schedule());
+        assertEquals(new OptimConfig(1e-4, List.of(0.9, 0.95), 0.1, 1e-8, false, null), config.optim());
+        assertEquals(new ScheduleConfig(ScheduleConfig.Kind.COSINE, 0, 0.0, 0.1, 32.0), config.schedule());
         assertEquals(new PrecisionConfig(PrecisionConfig.Mode.FP32, 65_536.0, 2_000, 2.0, 0.5), config.precision());
         assertEquals(new TrainConfig(1_000, null, 1, 1.0, 0.3, 0.0, 42L, 1), config.train());
         assertEquals(new EvalConfig(100, 0, null), config.eval());
@@ -63,7 +63,7 @@ class ConfigSectionsTest {
 
     @Test
     void listsCompareByValue() {
-        OptimConfig optim = new OptimConfig(null, new ArrayList<>(List.of(0.9, 0.95)), null, null, null);
+        OptimConfig optim = new OptimConfig(null, new ArrayList<>(List.of(0.9, 0.95)), null, null, null, null);
 
         assertEquals(OptimConfig.defaults(), optim);
         assertThrows(UnsupportedOperationException.class, () -> optim.betas().add(0.5));
@@ -170,8 +170,8 @@ class ConfigSectionsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "schedule.kind=cosin   | schedule.kind must be one of cosine, linear, constant, found 'cosin'; did you mean 'cosine'?",
-        "schedule.kind=Linear  | schedule.kind must be one of cosine, linear, constant, found 'Linear'; did you mean 'linear'?",
+        "schedule.kind=cosin   | schedule.kind must be one of cosine, linear, constant, slanted_triangular, found 'cosin'; did you mean 'cosine'?",
+        "schedule.kind=Linear  | schedule.kind must be one of cosine, linear, constant, slanted_triangular, found 'Linear'; did you mean 'linear'?",
         "precision.mode=bf-16  | precision.mode must be one of fp32, bf16, fp16, found 'bf-16'; did you mean 'bf16'?",
         "device.kind=cude      | device.kind must be one of auto, cpu, cuda, found 'cude'; did you mean 'cuda'?",
         "model.preset=smal     | model.preset must be one of tiny, small, medium, large, found 'smal'; did you mean 'small'?",

@@ -103,4 +103,22 @@ class LrScheduleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LrSchedule("step", BASE, 0, 10, 0));
         assertTrue(e.getMessage().contains("schedule.kind") && e.getMessage().contains("step"), e.getMessage());
     }
+
+    @Test
+    void slantedTriangularRisesShortlyThenFallsLongToOneOverRatio() {
+        LrSchedule schedule = new LrSchedule("slanted_triangular", BASE, 0, 100, 0.0, 0.1, 32);
+
+        assertEquals(BASE / 32, schedule.lr(0), EPS, "starts at the floor");
+        assertEquals(BASE, schedule.lr(10), EPS, "peaks at cut_frac of the run");
+        assertEquals(BASE / 32, schedule.lr(100), EPS, "ends at the floor");
+        for (long step = 0; step < 10; step++) {
+            assertTrue(schedule.lr(step + 1) > schedule.lr(step), "rising at step " + step);
+        }
+        for (long step = 10; step < 100; step++) {
+            assertTrue(schedule.lr(step + 1) < schedule.lr(step), "falling at step " + step);
+        }
+        double rise = schedule.lr(5) - schedule.lr(4);
+        double fall = schedule.lr(50) - schedule.lr(51);
+        assertEquals(9.0, rise / fall, 1e-9, "the rise is 9x steeper than the fall with cut_frac 0.1");
+    }
 }

@@ -305,6 +305,18 @@ class TrainingBehaviourTest {
         }
     }
 
+    @Test
+    void discriminativeRatesAndSlantedTriangularScheduleTrainAndPlanTheSameGroups() throws Exception {
+        String[] overrides = {"optim.layer_decay=2.6", "schedule.kind=slanted_triangular", "train.max_steps=3"};
+        Run run = run("ulmfit", overrides);
+
+        assertEquals(3, run.result().steps());
+        List<Plan.Group> groups = Plan.of(ConfigLoader.load(yaml, List.of(overrides))).stages().get(0).groups();
+        Plan.Group layer0 = groups.stream().filter(g -> g.name().equals("layer00.decay")).findFirst().orElseThrow();
+        Plan.Group layer1 = groups.stream().filter(g -> g.name().equals("layer01.decay")).findFirst().orElseThrow();
+        assertEquals(2.6, layer1.lr() / layer0.lr(), 1e-9);
+    }
+
     /** A finished run: its folder and result. */
     record Run(Path dir, Trainer.Result result) {
         double[] losses() throws IOException {
