@@ -46,8 +46,9 @@ final class PlanCommand implements Callable<Integer> {
         } else {
             out.printf("Method %s; model %,d parameters (LM, text encoder and codec)%n", plan.method(), plan.totalParameters());
             for (Plan.Stage stage : plan.stages()) {
-                out.printf("Stage %s from step %d: %,d trainable (%.2f%%), optimizer state %.1f MB, checkpoint %.1f MB%n",
-                        stage.name(), stage.start(), stage.trainableParams(), 100.0 * stage.trainableParams() / stage.totalParams(),
+                out.printf("Stage %s from %s: %,d trainable (%.2f%%), optimizer state %.1f MB, checkpoint %.1f MB%n",
+                        stage.name(), stage.startEpoch() != null ? "epoch " + stage.startEpoch() : "step " + stage.start(),
+                        stage.trainableParams(), 100.0 * stage.trainableParams() / stage.totalParams(),
                         stage.optimizerStateBytes() / 1e6, stage.checkpointBytes() / 1e6);
                 stage.groups().forEach(g -> out.printf("  group %-9s %,14d params  lr %.2e  weight decay %s%n", g.name(), g.params(), g.lr(), g.weightDecay()));
             }

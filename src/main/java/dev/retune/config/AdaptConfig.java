@@ -12,9 +12,11 @@ import java.util.Locale;
  * @param lora             LoRA settings, used when method is {@code lora}
  * @param partial          which parameters train when method is {@code partial}
  * @param adapters         bottleneck adapter settings, used when method is {@code adapters}
+ * @param unfreeze         progressive unfreezing: stages that open more of the method's trainable parameters over
+ *                         time (empty = everything trains from the start)
  */
 public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection lora, PartialSection partial,
-                          AdaptersSection adapters) {
+                          AdaptersSection adapters, UnfreezeSection unfreeze) {
 
     /** Adaptation methods; YAML values are the lowercase names. */
     public enum Method {
@@ -32,9 +34,10 @@ public record AdaptConfig(Method method, Boolean trainTextEncoder, LoraSection l
         lora = lora == null ? LoraSection.defaults() : lora;
         partial = partial == null ? PartialSection.defaults() : partial;
         adapters = adapters == null ? AdaptersSection.defaults() : adapters;
+        unfreeze = unfreeze == null ? new UnfreezeSection(null) : unfreeze;
     }
 
     public static AdaptConfig defaults() {
-        return new AdaptConfig(null, null, null, null, null);
+        return new AdaptConfig(null, null, null, null, null, null);
     }
 }

@@ -10,6 +10,8 @@ import dev.retune.model.TinyTokenizer;
 import dev.retune.model.WeightInit;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.retune.config.UnfreezeStage;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,7 +21,7 @@ import java.util.List;
  *
  * @param method          adapt.method
  * @param totalParameters every parameter of the model (LM, text encoder and codec), before adapters
- * @param stages          one per unfreezing stage; a single stage "all" until schedules exist
+ * @param stages          one per unfreezing stage (a single stage "all" without {@code adapt.unfreeze})
  */
 public record Plan(String method, long totalParameters, List<Stage> stages) {
 
@@ -30,8 +32,8 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
      * @param optimizerStateBytes AdamW's two fp32 moments per trainable parameter
      * @param checkpointBytes     fp32 trainable weights in each checkpoint (the adapter file for LoRA / adapters)
      */
-    public record Stage(String name, long start, long trainableParams, long totalParams, List<Group> groups,
-                        long optimizerStateBytes, long checkpointBytes) {}
+    public record Stage(String name, long start, Integer startEpoch, long trainableParams, long totalParams,
+                        List<Group> groups, long optimizerStateBytes, long checkpointBytes) {}
 
     public static Plan of(RetuneConfig config) {
         MusicgenForConditionalGeneration model;
@@ -40,12 +42,48 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
         }
         long total = model.parameterCount("");
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        long trainable = adaptation.trainableParameters();
-        List<Group> groups = ParamGroup.of(adaptation.trainable(), config.optim(), model.config().decoder().numHiddenLayers()).stream()
+        int layers = model.config().decoder().numHiddenLayers();
+        List<UnfreezeStage> configured = config.adapt().unfreeze().stages();
+        Unfreezing unfreezing = Unfreezing.resolve(configured, List.copyOf(adaptation.trainable().keySet()), layers, 0);
+        List<ParamGroup> groups = ParamGroup.of(unfreezing.restrict(adaptation.trainable()), config.optim(), layers,
+                unfreezing.stages(), unfreezing.stageOf());
+        long checkpointBytes = 4 * groups.stream().mapToLong(ParamGroup::count).sum(); // every staged weight is saved
+        if (!unfreezing.enabled()) {
+            return new Plan(config.adapt().method().value(), total, List.of(stage("all", 0, null, groups, total, checkpointBytes, config)));
+        }
+        // Without data, epochs have no step count: stages are ordered by their start in the unit the config uses.
+        List<Stage> stages = new ArrayList<>();
+        for (int s = 0; s < configured.size(); s++) {
+            long start = startKey(configured.get(s));
+            List<ParamGroup> open = groups.stream()
+                    .filter(g -> startKey(configured.get(stageIndex(configured, g))) <= start)
+                    .toList();
+            stages.add(stage(configured.get(s).name(), unfreezing.stages().get(s).start(), configured.get(s).startEpoch(), open,
+                    total, checkpointBytes, config));
+        }
+        return new Plan(config.adapt().method().value(), total, stages);
+    }
+
+    private static long startKey(UnfreezeStage stage) {
+        return stage.startStep() != null ? stage.startStep() : stage.startEpoch();
+    }
+
+    private static int stageIndex(List<UnfreezeStage> configured, ParamGroup group) {
+        for (int s = 0; s < configured.size(); s++) {
+            if (configured.get(s).name().equals(group.stage().name())) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("group " + group.name() + " has no stage");
+    }
+
+    private static Stage stage(String name, long start, Integer startEpoch, List<ParamGroup> open, long total,
+                               long checkpointBytes, RetuneConfig config) {
+        long trainable = open.stream().mapToLong(ParamGroup::count).sum();
+        List<Group> groups = open.stream()
                 .map(g -> new Group(g.name(), g.count(), config.optim().lr() * g.lrScale(), g.weightDecay()))
                 .toList();
-        Stage all = new Stage("all", 0, trainable, total, groups, 2 * 4 * trainable, 4 * trainable);
-        return new Plan(config.adapt().method().value(), total, List.of(all));
+        return new Stage(name, start, startEpoch, trainable, total, groups, 2 * 4 * trainable, checkpointBytes);
     }
 
     /** The architecture from model.path's config.json when it is there, else from the preset. */

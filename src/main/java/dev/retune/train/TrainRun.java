@@ -69,9 +69,13 @@ public final class TrainRun {
         Device device = Devices.select(config.device());
         MusicgenForConditionalGeneration model = loadModel(device);
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        Map<String, Tensor> trainable = adaptation.trainable();
+        Map<String, Tensor> adapted = adaptation.trainable();
         TrainingData data = prepareData(model, output.progress());
         long totalSteps = totalSteps(data);
+        int layers = model.config().decoder().numHiddenLayers();
+        Unfreezing unfreezing = Unfreezing.resolve(config.adapt().unfreeze().stages(), List.copyOf(adapted.keySet()), layers,
+                data.batchesPerEpoch() / config.train().gradAccum());
+        Map<String, Tensor> trainable = unfreezing.restrict(adapted);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
         long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
         // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
@@ -81,8 +85,8 @@ public final class TrainRun {
         Trainer.Result result = null;
         DivergedException diverged = null;
         try (MetricsSink sink = sinks(output, resumeStep, tally)) {
-            List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), model.config().decoder().numHiddenLayers());
-            Trainer trainer = new Trainer(model, trainable, optimizer(groups), groups.stream().mapToDouble(ParamGroup::lrScale).toArray(),
+            List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), layers, unfreezing.stages(), unfreezing.stageOf());
+            Trainer trainer = new Trainer(model, trainable, optimizer(groups), groups,
                     schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
                     adaptation.textEncoderTrains());

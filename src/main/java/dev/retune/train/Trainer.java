@@ -32,7 +32,9 @@ public final class Trainer {
     private final Map<String, Tensor> trainable;
     private final TensorVector trainableVector = new TensorVector();
     private final AdamW optimizer;
-    private final double[] groupLrScales;
+    private final List<ParamGroup> groups;
+    private final boolean[] open;
+    private boolean stagesSet;
     private final LrSchedule schedule;
     private final LossScaler scaler;
     private final TrainingData data;
@@ -51,18 +53,22 @@ public final class Trainer {
     private long bestStep;
     private int evalsWithoutImprovement;
 
-    /** @param groupLrScales each optimizer group's learning rate as a share of the schedule's (discriminative rates) */
+    /**
+     * @param groups the optimizer's parameter groups, in the optimizer's order: each has its rate (discriminative
+     *               rates, stage multiplier) and the step its unfreezing stage opens
+     */
     public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamW optimizer,
-                   double[] groupLrScales, LrSchedule schedule,
+                   List<ParamGroup> groups, LrSchedule schedule,
                    LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
                    TrainPlan plan, boolean trainTextEncoder) {
         this.model = model;
         this.trainable = trainable;
         trainable.values().forEach(trainableVector::push_back);
         this.optimizer = optimizer;
-        this.groupLrScales = groupLrScales.clone();
-        if (groupLrScales.length != optimizer.param_groups().size()) {
-            throw new IllegalArgumentException(groupLrScales.length + " learning-rate scales for " + optimizer.param_groups().size() + " groups");
+        this.groups = List.copyOf(groups);
+        this.open = new boolean[groups.size()];
+        if (groups.size() != optimizer.param_groups().size()) {
+            throw new IllegalArgumentException(groups.size() + " parameter groups for an optimizer with " + optimizer.param_groups().size());
         }
         this.schedule = schedule;
         this.scaler = scaler;
@@ -111,6 +117,7 @@ public final class Trainer {
         long started = System.nanoTime();
         try (PointerScope scope = new PointerScope()) {
             setTrainingMode();
+            openStagesDue();
             optimizer.zero_grad(true);
             int codebooks = model.config().decoder().numCodebooks();
             double loss = 0;
@@ -138,7 +145,7 @@ public final class Trainer {
             double lr = schedule.lr(step);
             if (apply) {
                 for (int g = 0; g < optimizer.param_groups().size(); g++) {
-                    optimizer.param_groups().get(g).options().set_lr(lr * groupLrScales[g]);
+                    optimizer.param_groups().get(g).options().set_lr(lr * groups.get(g).lrFactor(step));
                 }
                 optimizer.step();
                 if (ema != null && (step + 1) % plan.emaEvery() == 0) {
@@ -225,6 +232,27 @@ public final class Trainer {
         }
         sink.eval(new EvalMetrics(step, loss, ce, best, ema != null));
         return best;
+    }
+
+    /**
+     * Progressive unfreezing: parameters of a stage that has not started are frozen (no gradient, so AdamW neither
+     * updates nor decays them and creates their state only once they train); at its start step they open.
+     */
+    private void openStagesDue() {
+        for (int g = 0; g < groups.size(); g++) {
+            boolean due = groups.get(g).start() <= step;
+            if (!stagesSet || due != open[g]) {
+                for (Tensor p : groups.get(g).parameters().values()) {
+                    p.requires_grad_(due);
+                }
+                if (due && !open[g] && groups.get(g).stage() != null && step > 0) {
+                    sink.message("stage " + groups.get(g).stage().name() + " opens at step " + (step + 1) + ": "
+                            + groups.get(g).count() + " parameters in group " + groups.get(g).name());
+                }
+                open[g] = due;
+            }
+        }
+        stagesSet = true;
     }
 
     private void setTrainingMode() {

@@ -31,7 +31,8 @@ class PlanCommandTest {
 
     @Test
     void everyShippedConfigPlans() {
-        for (String config : new String[] {"configs/demo.yaml", "configs/full-finetune.yaml", "configs/lora-small.yaml"}) {
+        for (String config : new String[] {"configs/demo.yaml", "configs/full-finetune.yaml", "configs/lora-small.yaml",
+                "configs/adapters.yaml", "configs/progressive-unfreeze.yaml", "configs/ulmfit.yaml"}) {
             CliRun run = CliRun.of("plan", config);
             assertEquals(ExitCode.OK, run.exitCode(), config + ": " + run.err());
         }

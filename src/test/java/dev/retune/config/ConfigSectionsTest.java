@@ -28,7 +28,7 @@ class ConfigSectionsTest {
         RetuneConfig config = ConfigLoader.defaults();
 
         assertEquals(new ModelConfig(null, null, 0L), config.model());
-        assertEquals(new AdaptConfig(AdaptConfig.Method.FULL, false, null, null, null), config.adapt());
+        assertEquals(new AdaptConfig(AdaptConfig.Method.FULL, false, null, null, null, null), config.adapt());
         assertEquals(new OptimConfig(1e-4, List.of(0.9, 0.95), 0.1, 1e-8, false, null), config.optim());
         assertEquals(new ScheduleConfig(ScheduleConfig.Kind.COSINE, 0, 0.0, 0.1, 32.0), config.schedule());
         assertEquals(new PrecisionConfig(PrecisionConfig.Mode.FP32, 65_536.0, 2_000, 2.0, 0.5), config.precision());

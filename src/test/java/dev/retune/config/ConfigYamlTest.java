@@ -31,7 +31,7 @@ class ConfigYamlTest {
                 new ModelConfig("models/small", ModelConfig.Preset.SMALL, 5L),
                 new DataConfig("songs", 44_100, 2, 10.0, 0.75, 2.5, 0.2, true, 16, "/tmp/tokens", false,
                         new TextConfig(0.25, 0.5, 0.1, List.of("genre", "bpm"))),
-                new AdaptConfig(AdaptConfig.Method.FULL, true, null, null, null),
+                new AdaptConfig(AdaptConfig.Method.FULL, true, null, null, null, null),
                 new OptimConfig(3e-5, List.of(0.8, 0.999), 0.0, 1e-6, true, 2.6),
                 new ScheduleConfig(ScheduleConfig.Kind.LINEAR, 50, 0.1, 0.2, 16.0),
                 new PrecisionConfig(PrecisionConfig.Mode.FP16, 1024.0, 100, 4.0, 0.25),

@@ -23,15 +23,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
@@ -315,6 +318,52 @@ class TrainingBehaviourTest {
         Plan.Group layer0 = groups.stream().filter(g -> g.name().equals("layer00.decay")).findFirst().orElseThrow();
         Plan.Group layer1 = groups.stream().filter(g -> g.name().equals("layer01.decay")).findFirst().orElseThrow();
         assertEquals(2.6, layer1.lr() / layer0.lr(), 1e-9);
+    }
+
+    @Test
+    void progressiveUnfreezingChangesExactlyThePlannedGroupsAtEachStage() throws Exception {
+        String[] overrides = {"adapt.unfreeze.stages=[{name: top, start_step: 0, groups: [heads]},"
+                + " {name: last, start_step: 2, groups: ['layers[-1:]'], lr_mult: 0.5},"
+                + " {name: first, start_step: 4, groups: ['layers[0:1]'], lr_mult: 0.25}]",
+                "train.max_steps=6", "checkpoint.every=2", "checkpoint.keep_last=5"};
+        Run run = run("unfreeze", overrides);
+
+        Path checkpoints = run.dir().resolve("checkpoints");
+        Map<String, Tensor> base = new LinkedHashMap<>();
+        try (Safetensors weights = Safetensors.open(dir.resolve("tiny").resolve("model.safetensors"))) {
+            for (String name : weights.names()) {
+                base.put(name, weights.tensor(name, torch.ScalarType.Float));
+            }
+        }
+        Set<String> changedBy2 = changedSince(base, checkpoints.resolve("step-0000002"));
+        Set<String> changedBy4 = changedSince(base, checkpoints.resolve("step-0000004"));
+        Set<String> changedBy6 = changedSince(base, checkpoints.resolve("step-0000006"));
+
+        assertTrue(changedBy2.stream().allMatch(n -> n.startsWith("decoder.lm_heads.")), "stage 0 only: " + changedBy2);
+        assertFalse(changedBy2.isEmpty());
+        assertTrue(changedBy4.stream().anyMatch(n -> n.contains(".layers.1.")), "layer 1 opens at step 2");
+        assertTrue(changedBy4.stream().noneMatch(n -> n.contains(".layers.0.")), "layer 0 waits for step 4: " + changedBy4);
+        assertTrue(changedBy6.stream().anyMatch(n -> n.contains(".layers.0.")), "layer 0 trains from step 4");
+        try (Safetensors weights = Safetensors.open(checkpoints.resolve("step-0000006").resolve("trainable.safetensors"))) {
+            assertTrue(weights.names().stream().noneMatch(n -> n.contains("embed_tokens")), "embeddings are in no stage");
+        }
+        Plan plan = Plan.of(ConfigLoader.load(yaml, List.of(overrides)));
+        assertEquals(List.of(0L, 2L, 4L), plan.stages().stream().map(Plan.Stage::start).toList());
+        assertTrue(plan.stages().get(0).trainableParams() < plan.stages().get(1).trainableParams());
+        assertTrue(plan.stages().get(1).trainableParams() < plan.stages().get(2).trainableParams());
+    }
+
+    /** Trainable weights of a checkpoint that differ from the base model's. */
+    private static Set<String> changedSince(Map<String, Tensor> base, Path checkpoint) {
+        Set<String> changed = new TreeSet<>();
+        try (Safetensors weights = Safetensors.open(checkpoint.resolve("trainable.safetensors"))) {
+            for (String name : weights.names()) {
+                if (!torch.equal(base.get(name), weights.tensor(name, torch.ScalarType.Float))) {
+                    changed.add(name);
+                }
+            }
+        }
+        return changed;
     }
 
     /** A finished run: its folder and result. */
