@@ -45,12 +45,27 @@ class ResumeTest {
 
     @Test
     void tenStepsThenResumeEqualsTwentyStraight() throws Exception {
-        Path straight = dir.resolve("straight");
-        Path resumed = dir.resolve("resumed");
+        assertResumeIsExact(config, "plain");
+    }
 
-        assertEquals(Trainer.Outcome.COMPLETED, run(straight, Long.MAX_VALUE).outcome());
-        Trainer.Result interrupted = run(resumed, 10);
-        Trainer.Result finished = run(resumed, Long.MAX_VALUE);
+    @Test
+    void resumeAcrossUnfreezingStagesIsExact() throws Exception {
+        RetuneConfig staged = ConfigLoader.load(dir.resolve("resume.yaml"), List.of(
+                "adapt.unfreeze.stages=[{name: top, groups: [heads, final_norm]},"
+                        + " {name: last, start_step: 5, groups: ['layers[-1:]'], lr_mult: 0.5, warmup_steps: 3},"
+                        + " {name: first, start_step: 12, groups: ['layers[0:1]', embeddings], lr_mult: 0.25}]",
+                "optim.layer_decay=2.0"));
+        assertResumeIsExact(staged, "staged");
+    }
+
+    /** 20 steps in one go equal 10 steps, an interruption and a rerun, loss for loss. */
+    private static void assertResumeIsExact(RetuneConfig config, String name) throws Exception {
+        Path straight = dir.resolve(name + "-straight");
+        Path resumed = dir.resolve(name + "-resumed");
+
+        assertEquals(Trainer.Outcome.COMPLETED, run(config, straight, Long.MAX_VALUE).outcome());
+        Trainer.Result interrupted = run(config, resumed, 10);
+        Trainer.Result finished = run(config, resumed, Long.MAX_VALUE);
 
         assertEquals(Trainer.Outcome.INTERRUPTED, interrupted.outcome());
         assertEquals(10, interrupted.steps());
@@ -63,7 +78,7 @@ class ResumeTest {
     }
 
     /** Runs the config in {@code runDir}, asking for a stop (as SIGINT would) after step {@code stopAfter}. */
-    private static Trainer.Result run(Path runDir, long stopAfter) throws Exception {
+    private static Trainer.Result run(RetuneConfig config, Path runDir, long stopAfter) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         MetricsSink stopper = new MetricsSink() {
             @Override
