@@ -87,13 +87,7 @@ class MusicgenModelTest {
         // libtorch calls back into the Java object of every module made from Java (train(), to()); one that only
         // C++ still referenced would be collected and the next call would fail with a NullPointerException.
         MusicgenForConditionalGeneration model = tiny(6);
-        for (int i = 0; i < 5; i++) {
-            System.gc();
-            byte[][] garbage = new byte[64][];
-            for (int j = 0; j < garbage.length; j++) {
-                garbage[j] = new byte[1 << 20];
-            }
-        }
+        GcPressure.collect();
         model.train(true);
         model.train(false);
         model.to(ScalarType.Double, false);
