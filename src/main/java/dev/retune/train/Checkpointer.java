@@ -68,7 +68,6 @@ public final class Checkpointer {
         this.root = runDir.resolve("checkpoints");
         this.keepLast = keepLast;
         this.keepBest = keepBest;
-        removeAbandonedWrites();
     }
 
     public boolean keepsBest() {
@@ -235,8 +234,11 @@ public final class Checkpointer {
         }
     }
 
-    /** Temporary folders of checkpoint writes that a crash or kill -9 interrupted: never pointed at, only in the way. */
-    private void removeAbandonedWrites() {
+    /**
+     * Deletes temporary folders of checkpoint writes that a crash or kill -9 interrupted (never pointed at, only in
+     * the way). Only the process that trains the run may call this: for anyone else they may be writes in progress.
+     */
+    public void removeAbandonedWrites() {
         if (!Files.isDirectory(root)) {
             return;
         }

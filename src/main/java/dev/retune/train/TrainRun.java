@@ -77,6 +77,7 @@ public final class TrainRun {
                 data.batchesPerEpoch() / config.train().gradAccum());
         Map<String, Tensor> trainable = unfreezing.restrict(adapted);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
+        checkpointer.removeAbandonedWrites();
         long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
         // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
         // this process (a resumed run restores the checkpoint's generator state instead).
