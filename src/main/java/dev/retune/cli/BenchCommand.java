@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 @Command(name = "bench",
         description = "Benchmarks; each prints a Markdown table for docs/benchmarks.md.",
         mixinStandardHelpOptions = true,
-        subcommands = {DecodeBenchCommand.class, BenchModelCommand.class, BenchLoadCommand.class, BenchTrainCommand.class},
+        subcommands = {DecodeBenchCommand.class, BenchModelCommand.class, BenchLoadCommand.class, BenchTrainCommand.class,
+            BenchGenerateCommand.class},
         footer = {"", "Examples:", "  retune bench decode", "  retune bench decode --minutes 2 --crops 100", "  retune bench model --preset small"})
 final class BenchCommand {
 }

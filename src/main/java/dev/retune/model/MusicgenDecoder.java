@@ -82,6 +82,44 @@ public final class MusicgenDecoder extends Module {
         return x;
     }
 
+    /**
+     * Incremental forward: the new steps ids [B, K, n] at positions [start, start + n), attending over the steps kept in
+     * {@code cache} (start must equal its length), which this call extends by n.
+     *
+     * @return hidden states [B, n, D] of the new steps after the final LayerNorm
+     */
+    public Tensor forwardCached(Tensor ids, long start, Tensor conditioning, Tensor textMask, KvCache cache) {
+        Shapes.requireDims("decoder ids", ids, 3, "[B, K, S]");
+        if (cache.layerCount() != layers.count()) {
+            throw new IllegalArgumentException("KV cache: expected " + layers.count() + " layers, found " + cache.layerCount());
+        }
+        if (start != cache.length()) {
+            throw new IllegalArgumentException("KV cache: expected start = cached length " + cache.length() + ", found " + start);
+        }
+        long steps = ids.size(2);
+        if (start + steps > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("decoder steps " + (start + steps) + " exceed max_position_embeddings "
+                    + config.maxPositionEmbeddings());
+        }
+        Tensor x = embed_tokens.get(0).forward(ids.select(1, 0)); // [B, n, D]
+        for (int k = 1; k < embed_tokens.count(); k++) {
+            x = x.add(embed_tokens.get(k).forward(ids.select(1, k)));
+        }
+        if (config.scaleEmbedding()) {
+            x = x.mul(new Scalar(Math.sqrt(config.hiddenSize())));
+        }
+        x = x.add(positions.narrow(0, start, steps).to(x.device(), x.scalar_type())); // [B, n, D]
+        if (is_training() && config.dropout() > 0) {
+            x = torch.dropout(x, config.dropout(), true);
+        }
+        int index = 0;
+        for (MusicgenDecoderLayer layer : layers) {
+            x = layer.forward(x, conditioning, textMask, cache.layer(index++), start);
+        }
+        cache.advance(steps);
+        return layer_norm.forward(x);
+    }
+
     /** The position table rows [0, count), for checks against checkpoints that store it. */
     public Tensor positions(long count) {
         return positions.narrow(0, 0, count);

@@ -63,6 +63,23 @@ public final class MusicgenDecoderLayer extends Module {
     }
 
     /**
+     * As {@link #forward(Tensor, Tensor, Tensor)} for new steps x [B, n, D] at positions [start, start + n), attending
+     * over the steps kept in {@code cache} (which this call extends) and the cached cross-attention keys/values.
+     */
+    public Tensor forward(Tensor x, Tensor conditioning, Tensor textMask, KvCache.Layer cache, long start) {
+        // causal self-attention over the cache
+        Tensor h = self_attn_layer_norm.forward(x);
+        x = x.add(hooked(Branch.SELF_ATTENTION, dropout(self_attn.forwardCached(h, cache, start), config.dropout())));
+        // cross-attention to the text
+        h = encoder_attn_layer_norm.forward(x);
+        x = x.add(hooked(Branch.CROSS_ATTENTION, dropout(encoder_attn.forwardCross(h, conditioning, textMask, cache), config.dropout())));
+        // feed-forward
+        h = final_layer_norm.forward(x);
+        h = dropout(torch.gelu(fc1.forward(h)), config.activationDropout());
+        return x.add(hooked(Branch.FEED_FORWARD, dropout(fc2.forward(h), config.dropout())));
+    }
+
+    /**
      * Applies {@code hook} to {@code branch}'s output [B, S, D] (after dropout, before the residual add) from now on;
      * null removes it. The hook must return the same shape and dtype.
      */

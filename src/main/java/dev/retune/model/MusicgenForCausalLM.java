@@ -51,6 +51,17 @@ public final class MusicgenForCausalLM extends Module {
         return heads(hidden);
     }
 
+    /**
+     * Incremental forward with a {@link KvCache}: ids [B, K, n] are the new steps at positions [start, start + n),
+     * start = {@code cache.length()}; the conditioning must be the same on every call with one cache.
+     *
+     * @return logits [B, K, n, V] of the new steps only
+     */
+    public Tensor forward(Tensor ids, long start, Tensor conditioning, Tensor textMask, KvCache cache) {
+        Tensor hidden = model.decoder.forwardCached(ids, start, conditioning, textMask, cache); // [B, n, D]
+        return heads(hidden);
+    }
+
     /** [B, S, D] → [B, K, S, V] */
     public Tensor heads(Tensor hidden) {
         TensorVector perCodebook = new TensorVector();

@@ -10,11 +10,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 of a file, as the hex string written into checkpoints and summary.json. */
-final class FileHash {
+public final class FileHash {
 
     private FileHash() {}
 
-    static String sha256(Path file) {
+    public static String sha256(Path file) {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");

@@ -1,0 +1,39 @@
+package dev.retune.generate;
+
+/**
+ * How tokens are drawn from the LM's logits.
+ *
+ * @param temperature   logits are divided by it before the softmax; 0 = greedy (argmax)
+ * @param topK          keep only the k most likely tokens; 0 = off
+ * @param topP          keep the smallest set of most likely tokens whose probability sums to at least p; 0 = off
+ * @param guidanceScale classifier-free guidance: uncond + (cond − uncond) · scale; 1 = conditional only (no null pass)
+ */
+public record SamplerOptions(double temperature, int topK, double topP, double guidanceScale) {
+
+    /** MusicGen's defaults: temperature 1, top-k 250, top-p off, guidance 3. */
+    public static final SamplerOptions DEFAULTS = new SamplerOptions(1.0, 250, 0.0, 3.0);
+
+    public SamplerOptions {
+        if (!(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature: expected a finite value ≥ 0, found " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("top-k: expected ≥ 0 (0 = off), found " + topK);
+        }
+        if (!(topP >= 0 && topP <= 1)) {
+            throw new IllegalArgumentException("top-p: expected a value in [0, 1] (0 = off), found " + topP);
+        }
+        if (!(guidanceScale > 0) || Double.isInfinite(guidanceScale)) {
+            throw new IllegalArgumentException("guidance scale: expected a finite value > 0, found " + guidanceScale);
+        }
+    }
+
+    /** Greedy decoding (temperature 0) with the given guidance scale. */
+    public static SamplerOptions greedy(double guidanceScale) {
+        return new SamplerOptions(0, 0, 0, guidanceScale);
+    }
+
+    public boolean usesGuidance() {
+        return guidanceScale != 1.0;
+    }
+}

@@ -1,0 +1,122 @@
+package dev.retune.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retune.adapt.Lora;
+import dev.retune.adapt.LoraConfig;
+import dev.retune.adapt.PeftAdapter;
+import dev.retune.data.Audio;
+import dev.retune.data.AudioDecoder;
+import dev.retune.data.AudioFormat;
+import dev.retune.model.ModelFolder;
+import dev.retune.model.MusicgenConfig;
+import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.TinyTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** `retune generate` end to end on the tiny model: files, sidecars, seeds, adapters, bad input. */
+class GenerateCommandTest {
+
+    private static final String PROMPT = "warm analog pad in a minor, slow attack";
+
+    @TempDir
+    static Path dir;
+
+    private static Path model;
+
+    @BeforeAll
+    static void createModel() {
+        model = dir.resolve("tiny");
+        torch.manual_seed(4);
+        MusicgenForConditionalGeneration tiny = new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize()));
+        TinyTokenizer.write(dir.resolve("tokenizer.json"));
+        ModelFolder.save(tiny, model, ScalarType.Float, dir.resolve("tokenizer.json"));
+    }
+
+    @Test
+    void writesAudioOfTheRequestedLengthWithASidecar() throws Exception {
+        Path out = dir.resolve("a.wav");
+
+        CliRun run = CliRun.of("generate", "--model", model.toString(), "--prompt", PROMPT, "--duration", "2", "--out", out.toString());
+
+        assertEquals(ExitCode.OK, run.exitCode(), run.err());
+        Audio audio = AudioDecoder.decode(out, AudioFormat.MUSICGEN_MONO);
+        assertEquals(2.0, audio.seconds(), 0.02, "within one frame of the request");
+        JsonNode sidecar = JsonMapper.shared().readTree(Files.readString(dir.resolve("a.wav.json")));
+        assertEquals(PROMPT, sidecar.get("prompt").asString());
+        assertEquals(dev.retune.train.FileHash.sha256(out), sidecar.get("sha256").asString());
+    }
+
+    @Test
+    void sameSeedSameAudioOtherSeedOtherAudio() throws Exception {
+        byte[] first = generate("s1.wav", "--seed", "7");
+        byte[] again = generate("s2.wav", "--seed", "7");
+        byte[] other = generate("s3.wav", "--seed", "8");
+
+        assertArrayEquals(first, again);
+        assertFalse(Arrays.equals(first, other));
+    }
+
+    @Test
+    void anAdapterChangesTheOutput() throws Exception {
+        MusicgenForConditionalGeneration base = ModelFolder.load(model, ScalarType.Float, new Device("cpu")).model();
+        Lora lora = Lora.apply(base, new LoraConfig(4, 8, 0, "self_attn\\.(q|v)_proj|lm_heads", null, false, LoraConfig.KAIMING));
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            torch.manual_seed(9);
+            for (var layer : lora.layers()) {
+                layer.b().copy_(torch.randn(layer.b().size(0), layer.b().size(1)).mul(new Scalar(0.5)));
+            }
+        }
+        Path adapter = dir.resolve("adapter");
+        PeftAdapter.write(adapter, lora, model.toString());
+
+        byte[] plain = generate("p.wav", "--temperature", "0");
+        byte[] adapted = generate("q.wav", "--temperature", "0", "--adapter", adapter.toString());
+
+        assertFalse(Arrays.equals(plain, adapted));
+    }
+
+    @Test
+    void badInputIsAnErrorNamingIt() {
+        CliRun noPrompt = CliRun.of("generate", "--model", model.toString(), "--out", dir.resolve("x.wav").toString());
+        CliRun negative = CliRun.of("generate", "--model", model.toString(), "--prompt", "x", "--duration", "-1", "--out", dir.resolve("x.wav").toString());
+        CliRun tooLong = CliRun.of("generate", "--model", model.toString(), "--prompt", "x", "--duration", "60", "--out", dir.resolve("x.wav").toString());
+        CliRun noCheckpoint = CliRun.of("generate", "--run", dir.toString(), "--prompt", "x", "--out", dir.resolve("x.wav").toString());
+
+        assertEquals(ExitCode.USAGE, noPrompt.exitCode());
+        assertTrue(noPrompt.err().contains("--prompt"), noPrompt.err());
+        assertEquals(ExitCode.USAGE, negative.exitCode());
+        assertTrue(negative.err().contains("--duration"), negative.err());
+        assertEquals(ExitCode.USAGE, tooLong.exitCode());
+        assertTrue(tooLong.err().contains("context"), tooLong.err());
+        assertEquals(ExitCode.BAD_INPUT, noCheckpoint.exitCode());
+        assertTrue(noCheckpoint.err().contains("config.yaml"), noCheckpoint.err());
+    }
+
+    private static byte[] generate(String name, String... extra) throws Exception {
+        Path out = dir.resolve(name);
+        List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", model.toString(), "--prompt", PROMPT,
+                "--duration", "1", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        CliRun run = CliRun.of(args.toArray(String[]::new));
+        assertEquals(ExitCode.OK, run.exitCode(), run.err());
+        return Files.readAllBytes(out);
+    }
+}
