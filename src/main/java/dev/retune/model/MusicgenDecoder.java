@@ -51,24 +51,7 @@ public final class MusicgenDecoder extends Module {
      * input of every layer and the final output, as transformers' {@code output_hidden_states} does.
      */
     public Tensor forward(Tensor ids, long start, Tensor conditioning, Tensor textMask, List<Tensor> hiddenStates) {
-        Shapes.requireDims("decoder ids", ids, 3, "[B, K, S]");
-        long steps = ids.size(2);
-        if (start + steps > config.maxPositionEmbeddings()) {
-            throw new IllegalArgumentException("decoder steps " + (start + steps) + " exceed max_position_embeddings "
-                    + config.maxPositionEmbeddings());
-        }
-        Tensor x = embed_tokens.get(0).forward(ids.select(1, 0)); // [B, S, D]
-        for (int k = 1; k < embed_tokens.count(); k++) {
-            x = x.add(embed_tokens.get(k).forward(ids.select(1, k)));
-        }
-        if (config.scaleEmbedding()) {
-            x = x.mul(new Scalar(Math.sqrt(config.hiddenSize())));
-        }
-        Tensor position = positions.narrow(0, start, steps).to(x.device(), x.scalar_type()); // [S, D]
-        x = x.add(position);
-        if (is_training() && config.dropout() > 0) {
-            x = torch.dropout(x, config.dropout(), true);
-        }
+        Tensor x = embed(ids, start); // [B, S, D]
         for (MusicgenDecoderLayer layer : layers) {
             if (hiddenStates != null) {
                 hiddenStates.add(x);
@@ -89,35 +72,41 @@ public final class MusicgenDecoder extends Module {
      * @return hidden states [B, n, D] of the new steps after the final LayerNorm
      */
     public Tensor forwardCached(Tensor ids, long start, Tensor conditioning, Tensor textMask, KvCache cache) {
-        Shapes.requireDims("decoder ids", ids, 3, "[B, K, S]");
         if (cache.layerCount() != layers.count()) {
             throw new IllegalArgumentException("KV cache: expected " + layers.count() + " layers, found " + cache.layerCount());
         }
         if (start != cache.length()) {
             throw new IllegalArgumentException("KV cache: expected start = cached length " + cache.length() + ", found " + start);
         }
+        Tensor x = embed(ids, start); // [B, n, D]
+        int index = 0;
+        for (MusicgenDecoderLayer layer : layers) {
+            x = layer.forward(x, conditioning, textMask, cache.layer(index++), start);
+        }
+        cache.advance(ids.size(2));
+        return layer_norm.forward(x);
+    }
+
+    /** Σ_k embed_tokens[k](ids[:, k]) (scaled when configured) + positions [start, start + S), with dropout. */
+    private Tensor embed(Tensor ids, long start) {
+        Shapes.requireDims("decoder ids", ids, 3, "[B, K, S]");
         long steps = ids.size(2);
         if (start + steps > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("decoder steps " + (start + steps) + " exceed max_position_embeddings "
                     + config.maxPositionEmbeddings());
         }
-        Tensor x = embed_tokens.get(0).forward(ids.select(1, 0)); // [B, n, D]
+        Tensor x = embed_tokens.get(0).forward(ids.select(1, 0)); // [B, S, D]
         for (int k = 1; k < embed_tokens.count(); k++) {
             x = x.add(embed_tokens.get(k).forward(ids.select(1, k)));
         }
         if (config.scaleEmbedding()) {
             x = x.mul(new Scalar(Math.sqrt(config.hiddenSize())));
         }
-        x = x.add(positions.narrow(0, start, steps).to(x.device(), x.scalar_type())); // [B, n, D]
+        x = x.add(positions.narrow(0, start, steps).to(x.device(), x.scalar_type())); // [S, D] broadcast
         if (is_training() && config.dropout() > 0) {
             x = torch.dropout(x, config.dropout(), true);
         }
-        int index = 0;
-        for (MusicgenDecoderLayer layer : layers) {
-            x = layer.forward(x, conditioning, textMask, cache.layer(index++), start);
-        }
-        cache.advance(steps);
-        return layer_norm.forward(x);
+        return x;
     }
 
     /** The position table rows [0, count), for checks against checkpoints that store it. */
