@@ -22,8 +22,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * @param model      the assembled model, in eval mode
  * @param tokenizer  the base model's tokenizer.json
  * @param identity   a description for sidecar files (folder, run and checkpoint, adapters)
+ * @param adaptation how a run adapted its base model (null for a model folder)
+ * @param base       the base model folder
  */
-public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer, String identity) {
+public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer, String identity, Adaptation adaptation,
+                          Path base) {
 
     /** A model folder, with zero or more PEFT adapter folders applied in order. */
     public static ModelSource folder(Path dir, List<Path> adapters, Device device) {
@@ -34,7 +37,8 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
             names.add(adapter.toString());
         }
         model.train(false);
-        return new ModelSource(model, dir.resolve(ModelFolder.TOKENIZER), "model " + dir + (names.isEmpty() ? "" : " + adapters " + names));
+        return new ModelSource(model, dir.resolve(ModelFolder.TOKENIZER), "model " + dir + (names.isEmpty() ? "" : " + adapters " + names),
+                null, dir);
     }
 
     /**
@@ -58,7 +62,8 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
         };
         Checkpointer.loadWeights(saved.dir(), adaptation.trainable(), true);
         model.train(false);
-        return new ModelSource(model, base.resolve(ModelFolder.TOKENIZER), "run " + runDir + " checkpoint " + saved.dir().getFileName());
+        return new ModelSource(model, base.resolve(ModelFolder.TOKENIZER), "run " + runDir + " checkpoint " + saved.dir().getFileName(),
+                adaptation, base);
     }
 
     private static long parseStep(String checkpoint) {
