@@ -1,6 +1,8 @@
 package dev.retune.cli;
 
 import dev.retune.data.Audio;
+import dev.retune.data.AudioDecoder;
+import dev.retune.data.AudioFormat;
 import dev.retune.generate.AudioOutput;
 import dev.retune.generate.Generator;
 import dev.retune.generate.GeneratorResult;
@@ -14,10 +16,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.dataformat.csv.CsvMapper;
+import tools.jackson.dataformat.csv.CsvSchema;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,7 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "A text prompt (repeatable).")
     List<String> prompts = new ArrayList<>();
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "A file with one prompt per line.")
+    @Option(names = "--prompts", paramLabel = "FILE", description = "One prompt per line, or a .csv with a prompt/description/text/caption column.")
     Path promptFile;
 
     @Option(names = "--duration", description = "Seconds of audio per prompt (default: ${DEFAULT-VALUE}).")
@@ -75,6 +84,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--cfg", description = "Classifier-free guidance scale; 1 = off (default: ${DEFAULT-VALUE}).")
     double cfg = 3.0;
+
+    @Option(names = "--continue", paramLabel = "AUDIO", description = "Continue this audio: the output is the audio plus --duration more.")
+    Path continueFrom;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Output file for a single prompt (wav, flac, mp3, ogg, opus, m4a).")
     Path out;
@@ -99,18 +111,14 @@ final class GenerateCommand implements Callable<Integer> {
         ModelSource model = source.run != null ? ModelSource.run(source.run, checkpoint, device)
                 : ModelSource.folder(source.model, adapters, device);
         int frames = (int) Math.round(duration * model.model().config().audioEncoder().frameRate());
-        long context = model.model().config().decoder().maxPositionEmbeddings() - model.model().config().decoder().numCodebooks();
-        if (frames > context) {
-            throw new CommandLine.ParameterException(spec.commandLine(), String.format(
-                    "--duration %.1f s needs %d frames but the model's context holds %d (%.1f s); longer audio is not supported yet",
-                    duration, frames, context, context / (double) model.model().config().audioEncoder().frameRate()));
-        }
         SamplerOptions options = new SamplerOptions(temperature, topK, topP, cfg);
+        Tensor prompt = continueFrom == null ? null : promptCodes(model, texts.size());
         GeneratorResult result;
         try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());
              Progress progress = Progress.start("generating", 0, "steps", true)) {
             TextTokenizer.Batch text = tokenizer.encode(texts, 256);
-            result = Generator.generate(model.model(), text.idsTensor(), text.maskTensor(), frames, options, seed, true,
+            // Longer than the model's context: windows that each continue the end of the previous one.
+            result = Generator.generateWindowed(model.model(), text.idsTensor(), text.maskTensor(), prompt, frames, options, seed,
                     (step, steps) -> progress.update(step, steps));
         }
         PrintWriter stdout = spec.commandLine().getOut();
@@ -129,20 +137,53 @@ final class GenerateCommand implements Callable<Integer> {
             AudioOutput.write(audio, files.get(i), fields);
             stdout.printf("%s  %.2f s  \"%s\"%n", files.get(i), audio.seconds(), texts.get(i));
         }
-        stdout.printf("%d frames in %.1f s (%.0f frames/s)%n", frames, result.seconds(), result.framesPerSecond());
+        stdout.printf("%d new frames in %.1f s (%.0f frames/s)%n", frames, result.seconds(), frames / result.seconds());
         stdout.flush();
         return ExitCode.OK;
     }
 
+    /** The --continue audio as codec tokens [B, K, P], the same for every prompt. */
+    private Tensor promptCodes(ModelSource model, int batch) {
+        var codecConfig = model.model().config().audioEncoder();
+        Audio audio = AudioDecoder.decode(continueFrom, new AudioFormat(codecConfig.samplingRate(), codecConfig.audioChannels()));
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            float[] flat = new float[audio.channels() * audio.frames()];
+            for (int c = 0; c < audio.channels(); c++) {
+                System.arraycopy(audio.samples()[c], 0, flat, c * audio.frames(), audio.frames());
+            }
+            Tensor wave = torch.tensor(flat).reshape(1, audio.channels(), audio.frames()); // [1, C, N]
+            Tensor codes = model.model().audio_encoder.encode(wave); // [1, K, P]
+            return codes.repeat(batch, 1, 1);
+        }
+    }
+
     private List<String> prompts() throws IOException {
         List<String> texts = new ArrayList<>(prompts);
-        if (promptFile != null) {
+        if (promptFile != null && promptFile.toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            texts.addAll(csvPrompts(promptFile));
+        } else if (promptFile != null) {
             Files.readAllLines(promptFile).stream().map(String::strip).filter(line -> !line.isEmpty()).forEach(texts::add);
         }
         if (texts.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one --prompt or a --prompts file with prompts");
         }
         return texts;
+    }
+
+    /** The first of the prompt, description, text or caption columns of a CSV with a header row. */
+    private List<String> csvPrompts(Path file) {
+        CsvMapper mapper = CsvMapper.builder().build();
+        List<Map<String, String>> rows;
+        try (MappingIterator<Map<String, String>> it = mapper.readerFor(Map.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile())) {
+            rows = it.readAll();
+        }
+        for (String column : List.of("prompt", "description", "text", "caption")) {
+            if (!rows.isEmpty() && rows.get(0).containsKey(column)) {
+                return rows.stream().map(r -> r.get(column).strip()).filter(t -> !t.isEmpty()).toList();
+            }
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), file + ": no prompt, description, text or caption column");
     }
 
     private List<Path> outputs(int count) throws IOException {

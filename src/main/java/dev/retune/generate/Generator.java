@@ -41,16 +41,26 @@ public final class Generator {
      */
     public static GeneratorResult generate(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, int frames,
             SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
+        return generate(model, textIds, textMask, null, frames, options, seed, useCache, progress);
+    }
+
+    /**
+     * As above, continuing {@code prompt} codes [B, K, P] (or null): the first P frames are the prompt, forced at their
+     * delayed positions, and {@code frames} new frames follow; the result holds P + frames frames.
+     */
+    public static GeneratorResult generate(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt,
+            int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
         if (frames < 1) {
             throw new IllegalArgumentException("frames: expected ≥ 1, found " + frames);
         }
         boolean wasTraining = model.is_training();
         model.train(false);
         Tensor codes;
-        int steps = frames + model.config().decoder().numCodebooks() - 1;
+        int promptFrames = prompt == null ? 0 : (int) prompt.size(2);
+        int steps = promptFrames + frames + model.config().decoder().numCodebooks() - 1;
         long started = System.nanoTime();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            codes = generateDelayed(model, textIds, textMask, frames, options, seed, useCache, progress);
+            codes = generateDelayed(model, textIds, textMask, prompt, promptFrames + frames, options, seed, useCache, progress);
             codes.retainReference();
         } finally {
             model.train(wasTraining);
@@ -64,8 +74,46 @@ public final class Generator {
         return new GeneratorResult(codes, steps, seconds);
     }
 
-    private static Tensor generateDelayed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, int frames,
-            SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
+    /**
+     * Any length: windows as long as the model's context, each continuing the last 40% of what came before (as
+     * audiocraft extends 30 s windows by 18 s strides), with the cache. The result holds the prompt (if any) and
+     * {@code frames} new frames; window w samples with seed + w.
+     */
+    public static GeneratorResult generateWindowed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask,
+            Tensor prompt, int frames, SamplerOptions options, long seed, ProgressListener progress) {
+        DecoderConfig config = model.config().decoder();
+        int window = config.maxPositionEmbeddings() - config.numCodebooks();
+        int keep = window * 2 / 5;
+        if (prompt != null && prompt.size(2) > window - 1) {
+            prompt = prompt.narrow(2, prompt.size(2) - keep, keep); // only the end of a long prompt fits the context
+        }
+        long started = System.nanoTime();
+        Tensor all = prompt;
+        int produced = 0;
+        int steps = 0;
+        for (int w = 0; produced < frames; w++) {
+            Tensor context = all == null ? null : all.narrow(2, Math.max(0, all.size(2) - (w == 0 ? window - 1 : keep)),
+                    Math.min(all.size(2), w == 0 ? window - 1 : keep));
+            int contextFrames = context == null ? 0 : (int) context.size(2);
+            int count = Math.min(window - contextFrames, frames - produced);
+            GeneratorResult part = generate(model, textIds, textMask, context, count, options, seed + w, true, progress);
+            Tensor fresh = part.codes().narrow(2, contextFrames, count);
+            all = all == null ? fresh : cat2(all, fresh);
+            produced += count;
+            steps += part.steps();
+        }
+        return new GeneratorResult(all, steps, (System.nanoTime() - started) / 1e9);
+    }
+
+    private static Tensor cat2(Tensor a, Tensor b) {
+        TensorVector both = new TensorVector();
+        both.push_back(a);
+        both.push_back(b);
+        return torch.cat(both, 2);
+    }
+
+    private static Tensor generateDelayed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt,
+            int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
         DecoderConfig config = model.config().decoder();
         int codebooks = config.numCodebooks();
         long special = config.specialToken();
@@ -82,6 +130,16 @@ public final class Generator {
         Tensor sequence = torch.full(new long[] {batch, codebooks, steps + 1}, new Scalar(special),
                 new TensorOptions(ScalarType.Long).device(new DeviceOptional(textIds.device()))); // [B, K, S + 1], BOS first
         Tensor forced = pattern.validMask(frames).logical_not().to(textIds.device(), ScalarType.Bool); // [K, S]
+        // A prompt's frames are forced too, at their delayed positions: codebook k of frame t sits at step t + k.
+        Tensor promptDelayed = null;
+        Tensor promptMask = null;
+        if (prompt != null) {
+            long promptFrames = prompt.size(2);
+            Tensor padded = torch.zeros(new long[] {batch, codebooks, frames}, new TensorOptions(ScalarType.Long)).to(textIds.device(), ScalarType.Long);
+            padded.narrow(2, 0, promptFrames).copy_(prompt);
+            promptDelayed = pattern.delay(padded); // [B, K, S]
+            promptMask = pattern.validMask(promptFrames).to(textIds.device(), ScalarType.Bool); // [K, P + K − 1]
+        }
         Sampler sampler = new Sampler(options);
         SplittableRandom random = new SplittableRandom(seed);
         MusicgenForCausalLM lm = model.decoder;
@@ -101,6 +159,9 @@ public final class Generator {
                     }
                     Tensor tokens = sampler.sample(logits.to(ScalarType.Float), random); // [B, K]
                     tokens = tokens.masked_fill(forced.select(1, s).unsqueeze(0), new Scalar(special));
+                    if (promptMask != null && s < promptMask.size(1)) {
+                        tokens = torch.where(promptMask.select(1, s).unsqueeze(0), promptDelayed.select(2, s), tokens);
+                    }
                     sequence.select(2, s + 1).copy_(tokens);
                 }
                 progress.onStep(s + 1, steps);
