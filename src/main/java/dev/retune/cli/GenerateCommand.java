@@ -9,6 +9,7 @@ import dev.retune.generate.GeneratorResult;
 import dev.retune.generate.ModelSource;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.TextTokenizer;
+import dev.retune.train.CodecTokens;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,9 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
 import tools.jackson.databind.MappingIterator;
 import tools.jackson.dataformat.csv.CsvMapper;
@@ -144,17 +143,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** The --continue audio as codec tokens [B, K, P], the same for every prompt. */
     private Tensor promptCodes(ModelSource model, int batch) {
-        var codecConfig = model.model().config().audioEncoder();
-        Audio audio = AudioDecoder.decode(continueFrom, new AudioFormat(codecConfig.samplingRate(), codecConfig.audioChannels()));
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            float[] flat = new float[audio.channels() * audio.frames()];
-            for (int c = 0; c < audio.channels(); c++) {
-                System.arraycopy(audio.samples()[c], 0, flat, c * audio.frames(), audio.frames());
-            }
-            Tensor wave = torch.tensor(flat).reshape(1, audio.channels(), audio.frames()); // [1, C, N]
-            Tensor codes = model.model().audio_encoder.encode(wave); // [1, K, P]
-            return codes.repeat(batch, 1, 1);
-        }
+        var codec = model.model().audio_encoder;
+        AudioFormat format = new AudioFormat(codec.config().samplingRate(), codec.config().audioChannels());
+        return new CodecTokens(codec, format).codes(AudioDecoder.decode(continueFrom, format)).repeat(batch, 1, 1);
     }
 
     private List<String> prompts() throws IOException {

@@ -14,38 +14,44 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Audio file → codec tokens [K, T] (whole file), and the identity of a codec for the token cache's keys. */
-final class CodecTokens {
+/** Audio → codec tokens, and the identity of a codec for the token cache's keys. */
+public final class CodecTokens {
 
     private final EncodecModel codec;
     private final AudioFormat format;
 
-    CodecTokens(EncodecModel codec, AudioFormat format) {
+    public CodecTokens(EncodecModel codec, AudioFormat format) {
         this.codec = codec;
         this.format = format;
     }
 
+    /** A whole file's tokens, for the token cache. */
     TokenCache.Codes encode(Path file) {
         Audio audio = AudioDecoder.decode(file, format);
-        try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            int frames = audio.frames();
-            float[] interleaved = new float[audio.channels() * frames];
-            for (int c = 0; c < audio.channels(); c++) {
-                System.arraycopy(audio.samples()[c], 0, interleaved, c * frames, frames);
-            }
-            Tensor wave = torch.from_blob(new FloatPointer(interleaved), new long[] {1, audio.channels(), frames},
-                    new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)).clone(); // [1, C, N]
-            Tensor reference = codec.quantizer().codebook(0);
-            Tensor codes = codec.encode(wave.to(reference.device(), reference.scalar_type())).select(0, 0).cpu().to(torch.ScalarType.Short).contiguous(); // [K, T]
+        try (PointerScope scope = new PointerScope()) {
+            Tensor codes = codes(audio).select(0, 0).to(torch.ScalarType.Short).contiguous(); // [K, T]
             short[] values = new short[(int) codes.numel()];
             codes.data_ptr_short().get(values);
             return new TokenCache.Codes(values, (int) codes.size(0), (int) codes.size(1));
+        }
+    }
+
+    /** Audio (already at the codec's rate and channels) → codes [1, K, T] int64 on the CPU, without autograd. */
+    public Tensor codes(Audio audio) {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            int frames = audio.frames();
+            float[] planar = new float[audio.channels() * frames];
+            for (int c = 0; c < audio.channels(); c++) {
+                System.arraycopy(audio.samples()[c], 0, planar, c * frames, frames);
+            }
+            Tensor wave = torch.tensor(planar).reshape(1, audio.channels(), frames); // [1, C, N]
+            Tensor reference = codec.quantizer().codebook(0);
+            return codec.encode(wave.to(reference.device(), reference.scalar_type())).cpu(); // [1, K, T]
         }
     }
 

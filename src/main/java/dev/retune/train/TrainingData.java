@@ -35,6 +35,8 @@ public final class TrainingData {
     private final DescriptionMerger merger;
     private final DelayPattern pattern;
     private final Options options;
+    private int orderEpoch = Integer.MIN_VALUE;
+    private int[] epochOrder;
 
     public TrainingData(List<Example> train, List<Example> valid, TextTokenizer tokenizer, DescriptionMerger merger,
                         DelayPattern pattern, Options options) {
@@ -144,8 +146,16 @@ public final class TrainingData {
         return kept.toString();
     }
 
-    /** The epoch's order of training tracks (Fisher-Yates with a seeded generator). */
+    /** The epoch's order of training tracks (Fisher-Yates with a seeded generator), computed once per epoch. */
     private int[] order(int epoch) {
+        if (epoch != orderEpoch) {
+            epochOrder = shuffled(epoch);
+            orderEpoch = epoch;
+        }
+        return epochOrder;
+    }
+
+    private int[] shuffled(int epoch) {
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
