@@ -1,5 +1,7 @@
 package dev.retune.cli;
 
+import dev.retune.config.DeviceConfig;
+import dev.retune.config.KernelsConfig;
 import dev.retune.generate.Generator;
 import dev.retune.generate.GeneratorResult;
 import dev.retune.generate.ProgressListener;
@@ -7,8 +9,10 @@ import dev.retune.generate.SamplerOptions;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TinyTokenizer;
+import dev.retune.train.Devices;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
@@ -35,6 +39,12 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--cfg", description = "Guidance scale; 1 = off (default: ${DEFAULT-VALUE}).")
     double cfg = 3.0;
 
+    @Option(names = "--device", description = "auto (CUDA when available), cpu or cuda (default: ${DEFAULT-VALUE}).")
+    DeviceConfig.Kind deviceKind = DeviceConfig.Kind.AUTO;
+
+    @Option(names = "--sampling-kernel", description = "The fused CUDA sampling kernel: auto, on or off (default: ${DEFAULT-VALUE}).")
+    KernelsConfig.Mode samplingKernel = KernelsConfig.Mode.AUTO;
+
     @Option(names = "--no-cache", description = "Recompute the whole sequence at every step.")
     boolean noCache;
 
@@ -45,17 +55,19 @@ final class BenchGenerateCommand implements Callable<Integer> {
     public Integer call() {
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
+        Device device = Devices.select(new DeviceConfig(deviceKind, null));
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
+        model.to(device, false);
         model.train(false);
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
-        Tensor ids = torch.randint(2, 100, new long[] {batch, 12});
-        Tensor mask = torch.ones(batch, 12).to(torch.ScalarType.Long);
-        SamplerOptions options = new SamplerOptions(1.0, 250, 0, cfg);
+        Tensor ids = torch.randint(2, 100, new long[] {batch, 12}).to(device, torch.ScalarType.Long);
+        Tensor mask = torch.ones(batch, 12).to(device, torch.ScalarType.Long);
+        SamplerOptions options = new SamplerOptions(1.0, 250, 0, cfg, samplingKernel);
         Generator.generate(model, ids, mask, Math.min(frames, 20), options, 0, !noCache, ProgressListener.NONE); // warm-up
         GeneratorResult result = Generator.generate(model, ids, mask, frames, options, 1, !noCache, ProgressListener.NONE);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("| %s | %d | %.0f s | %s | %s | %.1f | %.2f |%n", preset, batch, seconds, cfg == 1 ? "off" : "on " + cfg,
-                noCache ? "no" : "yes", result.framesPerSecond(), result.framesPerSecond() * batch / config.audioEncoder().frameRate());
+        out.printf("| %s | %s | %d | %.0f s | %s | %s | %s | %.1f | %.2f |%n", preset, device.str().getString(), batch, seconds,
+                cfg == 1 ? "off" : "on " + cfg, noCache ? "no" : "yes", samplingKernel.value(), result.framesPerSecond(), result.framesPerSecond() * batch / config.audioEncoder().frameRate());
         out.flush();
         return ExitCode.OK;
     }

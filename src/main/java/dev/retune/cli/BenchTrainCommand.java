@@ -14,6 +14,9 @@ import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
+import dev.retune.config.KernelsConfig;
+import dev.retune.kernels.CodebookCrossEntropy;
+import dev.retune.train.AdamWOptimizer;
 import dev.retune.train.Checkpointer;
 import dev.retune.train.ParamGroup;
 import dev.retune.train.LossScaler;
@@ -34,11 +37,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -104,9 +104,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, 64));
         // One group: the benchmark measures the step, not the optimizer's grouping.
         ParamGroup all = new ParamGroup("all", trainable, 0.0, 1.0, null);
-        TensorVector parameters = new TensorVector();
-        trainable.values().forEach(parameters::push_back);
-        AdamW optimizer = new AdamW(parameters, new AdamWOptions(1e-4));
+        AdamWOptimizer optimizer = new AdamWOptimizer(List.of(all), 0.9, 0.999, 1e-8, KernelsConfig.Mode.AUTO);
         long total = steps + 2;
         TrainPlan plan = new TrainPlan(total, 1, 1.0, Long.MAX_VALUE, 0, 0, Long.MAX_VALUE, 0,
                 precision.equals("bf16") ? torch.ScalarType.BFloat16 : null, new Device("cpu"));
@@ -124,7 +122,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 }
             }
         };
-        new Trainer(model, trainable, optimizer, List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
+        new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(KernelsConfig.Mode.AUTO), List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
                 data, null, new Checkpointer(work, 1), sink, plan, false).train(new AtomicBoolean());
         double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
         double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();

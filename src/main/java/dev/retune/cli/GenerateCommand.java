@@ -1,5 +1,7 @@
 package dev.retune.cli;
 
+import dev.retune.config.DeviceConfig;
+import dev.retune.config.KernelsConfig;
 import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
@@ -10,6 +12,7 @@ import dev.retune.generate.ModelSource;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.TextTokenizer;
 import dev.retune.train.CodecTokens;
+import dev.retune.train.Devices;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -84,6 +87,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--cfg", description = "Classifier-free guidance scale; 1 = off (default: ${DEFAULT-VALUE}).")
     double cfg = 3.0;
 
+    @Option(names = "--device", description = "auto (CUDA when available), cpu or cuda (default: ${DEFAULT-VALUE}).")
+    DeviceConfig.Kind deviceKind = DeviceConfig.Kind.AUTO;
+
+    @Option(names = "--sampling-kernel", description = "The fused CUDA sampling kernel: auto, on or off (default: ${DEFAULT-VALUE}).")
+    KernelsConfig.Mode samplingKernel = KernelsConfig.Mode.AUTO;
+
     @Option(names = "--continue", paramLabel = "AUDIO", description = "Continue this audio: the output is the audio plus --duration more.")
     Path continueFrom;
 
@@ -106,11 +115,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (!(duration > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be greater than 0, found " + duration);
         }
-        Device device = new Device("cpu");
+        Device device = Devices.select(new DeviceConfig(deviceKind, null));
         ModelSource model = source.run != null ? ModelSource.run(source.run, checkpoint, device)
                 : ModelSource.folder(source.model, adapters, device);
         int frames = (int) Math.round(duration * model.model().config().audioEncoder().frameRate());
-        SamplerOptions options = new SamplerOptions(temperature, topK, topP, cfg);
+        SamplerOptions options = new SamplerOptions(temperature, topK, topP, cfg, samplingKernel);
         Tensor prompt = continueFrom == null ? null : promptCodes(model, texts.size());
         GeneratorResult result;
         try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());

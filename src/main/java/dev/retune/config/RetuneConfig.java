@@ -15,10 +15,12 @@ package dev.retune.config;
  * @param ema        exponential moving average of the weights
  * @param checkpoint checkpoint interval and retention
  * @param device     where libtorch runs
+ * @param kernels    Retune's CUDA kernels on or off, per kernel
  */
 public record RetuneConfig(ModelConfig model, DataConfig data, AdaptConfig adapt, OptimConfig optim,
                            ScheduleConfig schedule, PrecisionConfig precision, TrainConfig train, EvalConfig eval,
-                           EmaConfig ema, CheckpointConfig checkpoint, DeviceConfig device) {
+                           EmaConfig ema, CheckpointConfig checkpoint, DeviceConfig device,
+                           KernelsConfig kernels) {
 
     public RetuneConfig {
         model = model == null ? ModelConfig.defaults() : model;
@@ -32,5 +34,6 @@ public record RetuneConfig(ModelConfig model, DataConfig data, AdaptConfig adapt
         ema = ema == null ? EmaConfig.defaults() : ema;
         checkpoint = checkpoint == null ? CheckpointConfig.defaults() : checkpoint;
         device = device == null ? DeviceConfig.defaults() : device;
+        kernels = kernels == null ? KernelsConfig.defaults() : kernels;
     }
 }

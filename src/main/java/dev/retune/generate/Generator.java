@@ -6,7 +6,6 @@ import dev.retune.model.KvCache;
 import dev.retune.model.MusicgenForCausalLM;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
-import java.util.SplittableRandom;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -36,7 +35,7 @@ public final class Generator {
      * @param textIds  [B, L] text token ids
      * @param textMask [B, L] 1 for real tokens
      * @param frames   codec frames to generate (≥ 1)
-     * @param seed     seeds the sampler's RNG: the same seed gives the same codes
+     * @param seed     with the step index, fixes every random draw: the same seed gives the same codes
      * @param useCache run each step on the new column only, with a KV cache (same tokens, much faster)
      */
     public static GeneratorResult generate(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, int frames,
@@ -141,7 +140,6 @@ public final class Generator {
             promptMask = pattern.validMask(promptFrames).to(textIds.device(), ScalarType.Bool); // [K, P + K − 1]
         }
         Sampler sampler = new Sampler(options);
-        SplittableRandom random = new SplittableRandom(seed);
         MusicgenForCausalLM lm = model.decoder;
         try (KvCache cache = useCache ? KvCache.forDecoder(config, steps) : null) {
             for (int s = 0; s < steps; s++) {
@@ -154,10 +152,7 @@ public final class Generator {
                         Tensor input = batched(sequence.narrow(2, 0, s + 1), options); // [B', K, s + 1]
                         logits = lm.forward(input, 0, states, attentionMask).select(2, s);
                     }
-                    if (options.usesGuidance()) {
-                        logits = Sampler.guide(logits.narrow(0, 0, batch), logits.narrow(0, batch, batch), options.guidanceScale());
-                    }
-                    Tensor tokens = sampler.sample(logits.to(ScalarType.Float), random); // [B, K]
+                    Tensor tokens = sampler.sample(logits, seed, s); // [B, K]
                     tokens = tokens.masked_fill(forced.select(1, s).unsqueeze(0), new Scalar(special));
                     if (promptMask != null && s < promptMask.size(1)) {
                         tokens = torch.where(promptMask.select(1, s).unsqueeze(0), promptDelayed.select(2, s), tokens);

@@ -1,5 +1,7 @@
 package dev.retune.generate;
 
+import dev.retune.config.KernelsConfig;
+
 /**
  * How tokens are drawn from the LM's logits.
  *
@@ -7,13 +9,19 @@ package dev.retune.generate;
  * @param topK          keep only the k most likely tokens; 0 = off
  * @param topP          keep the smallest set of most likely tokens whose probability sums to at least p; 0 = off
  * @param guidanceScale classifier-free guidance: uncond + (cond − uncond) · scale; 1 = conditional only (no null pass)
+ * @param kernel        whether the fused CUDA sampling kernel draws the tokens (auto: on a GPU, once self-checked)
  */
-public record SamplerOptions(double temperature, int topK, double topP, double guidanceScale) {
+public record SamplerOptions(double temperature, int topK, double topP, double guidanceScale, KernelsConfig.Mode kernel) {
 
     /** MusicGen's defaults: temperature 1, top-k 250, top-p off, guidance 3. */
     public static final SamplerOptions DEFAULTS = new SamplerOptions(1.0, 250, 0.0, 3.0);
 
+    public SamplerOptions(double temperature, int topK, double topP, double guidanceScale) {
+        this(temperature, topK, topP, guidanceScale, KernelsConfig.Mode.AUTO);
+    }
+
     public SamplerOptions {
+        kernel = kernel == null ? KernelsConfig.Mode.AUTO : kernel;
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("temperature: expected a finite value ≥ 0, found " + temperature);
         }

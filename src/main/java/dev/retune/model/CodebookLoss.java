@@ -18,7 +18,19 @@ public final class CodebookLoss {
     /** The scalar loss and the per-codebook terms it averages, [K]. */
     public record Result(Tensor loss, Tensor perCodebook) {}
 
+    /**
+     * Labels split for the fused loss: {@code tokens} [B, K, S] with ignored positions set to 0 (a valid index),
+     * {@code valid} [B, K, S] bool.
+     */
+    public record Targets(Tensor tokens, Tensor valid) {}
+
     private CodebookLoss() {}
+
+    /** The positions that count (neither the special token nor -100) and their target tokens. */
+    public static Targets targets(Tensor labels, long special) {
+        Tensor valid = labels.ne(new Scalar(special)).logical_and(labels.ne(new Scalar(IGNORE)));
+        return new Targets(labels.masked_fill(valid.logical_not(), new Scalar(0)).contiguous(), valid.contiguous());
+    }
 
     /**
      * @param logits  [B, K, S, V]

@@ -5,11 +5,9 @@ import dev.retune.model.Safetensors;
 import dev.retune.model.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -17,10 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Optimizer;
-import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import tools.jackson.databind.ObjectMapper;
@@ -29,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Checkpoints of a run, in {@code RUN/checkpoints/step-NNNNNNN/}: the trainable weights ({@code trainable.safetensors},
- * fp32), the EMA weights when enabled, the optimizer state ({@code optimizer.pt}, libtorch's archive) and
+ * fp32), the EMA weights when enabled, the AdamW state ({@code optimizer.safetensors}: moments per parameter, step counts in its metadata) and
  * {@code state.json} (step, data position, loss scale, RNG, best validation loss, and the sha256 of every other file).
  *
  * <p>A checkpoint is written into a hidden temporary folder and renamed into place; only then is the {@code latest}
@@ -42,7 +37,9 @@ public final class Checkpointer {
     public static final String BEST = "best";
     private static final String WEIGHTS = "trainable.safetensors";
     private static final String EMA = "ema.safetensors";
-    private static final String OPTIMIZER = "optimizer.pt";
+    private static final String OPTIMIZER = "optimizer.safetensors";
+    /** Metadata key prefix of a parameter's AdamW step count in optimizer.safetensors. */
+    private static final String STEP_PREFIX = "step.";
     private static final String STATE = "state.json";
     /** state.json cannot list its own hash, so it has this sidecar. */
     private static final String STATE_SHA256 = "state.json.sha256";
@@ -79,7 +76,7 @@ public final class Checkpointer {
     }
 
     /** Writes a checkpoint, points {@code latest} (and {@code best} when asked) at it, and prunes old ones. */
-    public Saved save(TrainerState state, Map<String, Tensor> trainable, Map<String, Tensor> ema, Optimizer optimizer, boolean best) {
+    public Saved save(TrainerState state, Map<String, Tensor> trainable, Map<String, Tensor> ema, AdamWOptimizer optimizer, boolean best) {
         String name = String.format("step-%07d", state.step());
         Path target = root.resolve(name);
         Path temp = root.resolve(".tmp-" + name + "-" + System.nanoTime());
@@ -91,10 +88,11 @@ public final class Checkpointer {
                     SafetensorsWriter.write(temp.resolve(EMA), fp32(ema), Map.of("retune", "ema"));
                 }
             }
-            OutputArchive archive = new OutputArchive();
-            optimizer.save(archive);
-            archive.save_to(temp.resolve(OPTIMIZER).toString());
-            force(temp.resolve(OPTIMIZER));
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                Map<String, String> steps = new LinkedHashMap<>();
+                optimizer.steps().forEach((param, step) -> steps.put(STEP_PREFIX + param, Long.toString(step)));
+                SafetensorsWriter.write(temp.resolve(OPTIMIZER), fp32(optimizer.tensors()), steps);
+            }
             Map<String, String> hashes = new LinkedHashMap<>();
             for (String file : ema == null ? List.of(WEIGHTS, OPTIMIZER) : List.of(WEIGHTS, EMA, OPTIMIZER)) {
                 hashes.put(file, FileHash.sha256(temp.resolve(file)));
@@ -168,14 +166,30 @@ public final class Checkpointer {
     }
 
     /** Copies the checkpoint's weights into {@code trainable} (and {@code ema}) and loads the optimizer state. */
-    public void restore(Saved saved, Map<String, Tensor> trainable, Map<String, Tensor> ema, Optimizer optimizer) {
+    public void restore(Saved saved, Map<String, Tensor> trainable, Map<String, Tensor> ema, AdamWOptimizer optimizer) {
         copyInto(saved.dir().resolve(WEIGHTS), trainable);
         if (ema != null && Files.exists(saved.dir().resolve(EMA))) {
             copyInto(saved.dir().resolve(EMA), ema);
         }
-        InputArchive archive = new InputArchive();
-        archive.load_from(saved.dir().resolve(OPTIMIZER).toString());
-        optimizer.load(archive);
+        Path file = saved.dir().resolve(OPTIMIZER);
+        if (!Files.exists(file)) {
+            throw new TrainingException("checkpoint " + saved.dir() + " has no " + OPTIMIZER
+                    + " (written by an older Retune, which kept libtorch's optimizer.pt): resume it with that version, or start a new --out");
+        }
+        try (Safetensors source = Safetensors.open(file); NoGradGuard noGrad = new NoGradGuard()) {
+            Map<String, Long> steps = new LinkedHashMap<>();
+            source.metadata().forEach((key, value) -> {
+                if (key.startsWith(STEP_PREFIX)) {
+                    steps.put(key.substring(STEP_PREFIX.length()), Long.parseLong(value));
+                }
+            });
+            optimizer.load(steps, name -> {
+                if (!source.contains(name)) {
+                    throw new TrainingException(file + " lacks " + name);
+                }
+                return source.tensor(name, ScalarType.Float);
+            });
+        }
     }
 
     /** Only the trainable weights of a checkpoint (for generation and export). */
@@ -246,12 +260,6 @@ public final class Checkpointer {
             entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).forEach(Checkpointer::deleteQuietly);
         } catch (IOException e) {
             // Nothing depends on the cleanup.
-        }
-    }
-
-    private static void force(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
         }
     }
 

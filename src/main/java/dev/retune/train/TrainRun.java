@@ -7,6 +7,7 @@ import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
 import dev.retune.config.RetuneConfig;
 import dev.retune.data.AudioException;
+import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.Dataset;
 import dev.retune.data.DatasetIndex;
@@ -28,10 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.OptimizerParamGroup;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -87,7 +85,9 @@ public final class TrainRun {
         DivergedException diverged = null;
         try (MetricsSink sink = sinks(output, resumeStep, tally)) {
             List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), layers, unfreezing.stages(), unfreezing.stageOf());
-            Trainer trainer = new Trainer(model, trainable, optimizer(groups), groups,
+            OptimConfig o = config.optim();
+            AdamWOptimizer optimizer = new AdamWOptimizer(groups, o.betas().get(0), o.betas().get(1), o.eps(), config.kernels().adamw());
+            Trainer trainer = new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(config.kernels().codebookLoss()), groups,
                     schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
                     adaptation.textEncoderTrains());
@@ -192,23 +192,6 @@ public final class TrainRun {
             return config.train().maxSteps();
         }
         return Math.max(1, config.train().epochs() * data.batchesPerEpoch() / config.train().gradAccum());
-    }
-
-    /** AdamW; norms, biases and embeddings get no weight decay unless asked. */
-    private AdamW optimizer(List<ParamGroup> groups) {
-        AdamW adamW = new AdamW(groups.get(0).vector(), adamw(config.optim(), groups.get(0).weightDecay()));
-        for (ParamGroup group : groups.subList(1, groups.size())) {
-            adamW.add_param_group(new OptimizerParamGroup(group.vector(), adamw(config.optim(), group.weightDecay())));
-        }
-        return adamW;
-    }
-
-    private static AdamWOptions adamw(OptimConfig o, double weightDecay) {
-        AdamWOptions options = new AdamWOptions(o.lr());
-        options.betas().put(0, o.betas().get(1)).put(1, o.betas().get(0)); // stored reversed in these bindings
-        options.eps().put(o.eps());
-        options.weight_decay().put(weightDecay);
-        return options;
     }
 
     private LrSchedule schedule(long totalSteps) {

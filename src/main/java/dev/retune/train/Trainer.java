@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.CodebookLoss;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
@@ -10,10 +11,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -31,7 +33,8 @@ public final class Trainer {
     private final MusicgenForConditionalGeneration model;
     private final Map<String, Tensor> trainable;
     private final TensorVector trainableVector = new TensorVector();
-    private final AdamW optimizer;
+    private final AdamWOptimizer optimizer;
+    private final CodebookCrossEntropy loss;
     private final List<ParamGroup> groups;
     private final boolean[] open;
     private boolean stagesSet;
@@ -57,19 +60,17 @@ public final class Trainer {
      * @param groups the optimizer's parameter groups, in the optimizer's order: each has its rate (discriminative
      *               rates, stage multiplier) and the step its unfreezing stage opens
      */
-    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamW optimizer,
-                   List<ParamGroup> groups, LrSchedule schedule,
+    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamWOptimizer optimizer,
+                   CodebookCrossEntropy loss, List<ParamGroup> groups, LrSchedule schedule,
                    LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
                    TrainPlan plan, boolean trainTextEncoder) {
         this.model = model;
         this.trainable = trainable;
         trainable.values().forEach(trainableVector::push_back);
         this.optimizer = optimizer;
+        this.loss = loss;
         this.groups = List.copyOf(groups);
         this.open = new boolean[groups.size()];
-        if (groups.size() != optimizer.param_groups().size()) {
-            throw new IllegalArgumentException(groups.size() + " parameter groups for an optimizer with " + optimizer.param_groups().size());
-        }
         this.schedule = schedule;
         this.scaler = scaler;
         this.data = data;
@@ -118,7 +119,7 @@ public final class Trainer {
         try (PointerScope scope = new PointerScope()) {
             setTrainingMode();
             openStagesDue();
-            optimizer.zero_grad(true);
+            optimizer.zeroGrad();
             int codebooks = model.config().decoder().numCodebooks();
             double loss = 0;
             double[] ce = new double[codebooks];
@@ -127,12 +128,14 @@ public final class Trainer {
             for (int micro = 0; micro < plan.gradAccum(); micro++) {
                 Batch batch = data.trainBatch(epoch, batchInEpoch);
                 advanceDataPosition();
-                CodebookLoss.Result result = forward(batch);
+                Forward forward = forward(batch, scaler.scale() / plan.gradAccum());
+                CodebookCrossEntropy.Result result = forward.loss();
                 double value = result.loss().item_double();
                 if (!Double.isFinite(value) && !scaler.enabled()) {
                     throw new DivergedException(step + 1, "the loss", value);
                 }
-                result.loss().div(new Scalar(plan.gradAccum())).mul(new Scalar(scaler.scale())).backward();
+                // The fused loss already produced d(scale · loss / accumulation)/d logits: backward starts there.
+                forward.logits().backward(result.logitsGrad(), new BoolOptional(), false, new TensorArrayRefOptional());
                 loss += value / plan.gradAccum();
                 addInto(ce, result.perCodebook(), plan.gradAccum());
                 tokens += batch.tokens();
@@ -144,10 +147,11 @@ public final class Trainer {
             }
             double lr = schedule.lr(step);
             if (apply) {
-                for (int g = 0; g < optimizer.param_groups().size(); g++) {
-                    optimizer.param_groups().get(g).options().set_lr(lr * groups.get(g).lrFactor(step));
+                double[] groupLr = new double[groups.size()];
+                for (int g = 0; g < groups.size(); g++) {
+                    groupLr[g] = lr * groups.get(g).lrFactor(step);
                 }
-                optimizer.step();
+                optimizer.step(groupLr);
                 if (ema != null && (step + 1) % plan.emaEvery() == 0) {
                     ema.update();
                 }
@@ -160,8 +164,14 @@ public final class Trainer {
         }
     }
 
-    /** Logits and loss of one batch under autocast; the frozen text encoder runs without autograd. */
-    private CodebookLoss.Result forward(Batch batch) {
+    /** A batch's logits [B, K, S, V] and its loss (with the logits' gradient when training). */
+    private record Forward(Tensor logits, CodebookCrossEntropy.Result loss) {}
+
+    /**
+     * Logits and loss of one batch under autocast; the frozen text encoder runs without autograd. With
+     * {@code upstream} (training) the loss comes with d(upstream · loss)/d logits.
+     */
+    private Forward forward(Batch batch, Double upstream) {
         try (Autocast autocast = Autocast.enter(plan.deviceType(), plan.autocast())) {
             Tensor ids = batch.textIds().to(plan.device(), torch.ScalarType.Long);
             Tensor mask = batch.textMask().to(plan.device(), torch.ScalarType.Long);
@@ -177,8 +187,14 @@ public final class Trainer {
             if (batch.nullText()) {
                 conditioning = conditioning.nulled();
             }
-            Tensor logits = model.logits(batch.inputs().to(plan.device(), torch.ScalarType.Long), conditioning);
-            return CodebookLoss.compute(logits, batch.labels().to(plan.device(), torch.ScalarType.Long), special);
+            Tensor logits = model.logits(batch.inputs().to(plan.device(), torch.ScalarType.Long), conditioning).contiguous();
+            CodebookLoss.Targets targets = CodebookLoss.targets(batch.labels().to(plan.device(), torch.ScalarType.Long), special);
+            CodebookCrossEntropy.Result result;
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                result = upstream == null ? loss.forward(logits.detach(), targets.tokens(), targets.valid())
+                        : loss.forwardBackward(logits.detach(), targets.tokens(), targets.valid(), upstream);
+            }
+            return new Forward(logits, result);
         }
     }
 
@@ -212,7 +228,7 @@ public final class Trainer {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (int i = 0; i < batches; i++) {
                 try (PointerScope scope = new PointerScope()) {
-                    CodebookLoss.Result result = forward(data.validBatch(i));
+                    CodebookCrossEntropy.Result result = forward(data.validBatch(i), null).loss();
                     loss += result.loss().item_double() / batches;
                     addInto(ce, result.perCodebook(), batches);
                 }

@@ -58,7 +58,7 @@ class ConfigSectionsTest {
         assertEquals(8, config.train().gradAccum());
         assertEquals(OptimConfig.defaults(), config.optim());
         assertEquals(ConfigLoader.defaults(), new RetuneConfig(null, null, null, null, null, null, null, null, null,
-                null, null));
+                null, null, null));
     }
 
     @Test

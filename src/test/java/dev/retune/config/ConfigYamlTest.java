@@ -39,7 +39,8 @@ class ConfigYamlTest {
                 new EvalConfig(25, 3, 8),
                 new EmaConfig(true, 0.999, 2),
                 new CheckpointConfig(50, 5, false),
-                new DeviceConfig(DeviceConfig.Kind.CUDA, 8));
+                new DeviceConfig(DeviceConfig.Kind.CUDA, 8),
+                new KernelsConfig(KernelsConfig.Mode.OFF, KernelsConfig.Mode.ON, KernelsConfig.Mode.OFF));
 
         assertEquals(config, roundTrip(config));
     }

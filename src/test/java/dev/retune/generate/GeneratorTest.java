@@ -10,7 +10,6 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -106,12 +105,11 @@ class GeneratorTest {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             Conditioning text = model.condition(textIds, textMask);
             Sampler sampler = new Sampler(options);
-            SplittableRandom random = new SplittableRandom(seed);
             int steps = FRAMES + 3;
             Tensor delayed = torch.full(new long[] {2, 4, steps + 1}, new Scalar(256)).to(ScalarType.Long);
             for (int s = 0; s < steps; s++) {
                 Tensor logits = model.logits(delayed.narrow(2, 0, s + 1), text).select(2, s); // [B, K, V]
-                Tensor tokens = sampler.sample(logits, random);
+                Tensor tokens = sampler.sample(logits, seed, s);
                 for (int k = 0; k < 4; k++) {
                     if (s < k || s >= FRAMES + k) {
                         tokens.select(1, k).fill_(new Scalar(256));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.config.KernelsConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,18 +33,13 @@ class CheckpointerTest {
     private static final class Model {
         final Tensor weight; // [2, 3]
         final Tensor bias; // [3]
-        final AdamW optimizer;
+        final AdamWOptimizer optimizer;
 
         Model(double start) {
             weight = torch.arange(new Scalar(6)).to(torch.ScalarType.Float).reshape(2, 3).mul(new Scalar(0.1)).add(new Scalar(start))
                     .requires_grad_(true);
             bias = torch.ones(3).mul(new Scalar(start)).requires_grad_(true);
-            TensorVector parameters = new TensorVector();
-            parameters.push_back(weight);
-            parameters.push_back(bias);
-            AdamWOptions options = new AdamWOptions(0.05);
-            options.weight_decay().put(0.01);
-            optimizer = new AdamW(parameters, options);
+            optimizer = new AdamWOptimizer(List.of(new ParamGroup("all", trainable(), 0.01, 1.0, null)), 0.9, 0.999, 1e-8, KernelsConfig.Mode.AUTO);
         }
 
         Map<String, Tensor> trainable() {
@@ -58,12 +51,12 @@ class CheckpointerTest {
 
         /** One AdamW step on a fixed quadratic-plus-cubic loss; {@code k} varies the gradients between steps. */
         void step(int k) {
-            optimizer.zero_grad(true);
+            optimizer.zeroGrad();
             Tensor x = torch.arange(new Scalar(3)).to(torch.ScalarType.Float).add(new Scalar(k)); // [3]
             Tensor loss = weight.matmul(x).sub(new Scalar(1.0)).pow(new Scalar(2)).sum()
                     .add(bias.pow(new Scalar(3)).sum().mul(new Scalar(0.3)));
             loss.backward();
-            optimizer.step();
+            optimizer.step(new double[] {0.05});
         }
     }
 
@@ -98,7 +91,7 @@ class CheckpointerTest {
         TrainerState s = saved.state();
         assertEquals(state(3, Double.NaN).withFiles(s.files()), s, "state.json round trip (NaN best loss too)");
         assertTrue(Double.isNaN(s.bestValidLoss()));
-        assertEquals(List.of("trainable.safetensors", "ema.safetensors", "optimizer.pt"), List.copyOf(s.files().keySet()));
+        assertEquals(List.of("trainable.safetensors", "ema.safetensors", "optimizer.safetensors"), List.copyOf(s.files().keySet()));
         assertTrue(torch.equal(trained.weight, restored.weight));
         assertTrue(torch.equal(trained.bias, restored.bias));
         assertTrue(torch.equal(ema.get("layer.weight"), restoredEma.get("layer.weight")));
@@ -149,7 +142,7 @@ class CheckpointerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"trainable.safetensors", "optimizer.pt", "ema.safetensors"})
+    @ValueSource(strings = {"trainable.safetensors", "optimizer.safetensors", "ema.safetensors"})
     void corruptFileInTheNewestCheckpointFallsBackToThePreviousWithAWarning(String file) throws IOException {
         Model model = new Model(0.5);
         Checkpointer checkpointer = new Checkpointer(runDir, 3);
@@ -195,7 +188,7 @@ class CheckpointerTest {
 
         Model model = new Model(0.5);
         save(checkpointer, 1, model, false);
-        flipOneByte(runDir.resolve("checkpoints/step-0000001/optimizer.pt"));
+        flipOneByte(runDir.resolve("checkpoints/step-0000001/optimizer.safetensors"));
         assertTrue(checkpointer.latest(warnings).isEmpty());
         assertEquals(1, warnings.size(), warnings.toString());
     }

@@ -1,0 +1,110 @@
+package dev.retune.kernels;
+
+import dev.retune.config.KernelsConfig.Mode;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.DoubleSupplier;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Decides, per call, whether a kernel or its libtorch reference runs, and remembers each kernel's self-check per
+ * device: the first time a kernel would run on a GPU it computes a small random input both ways; a kernel that
+ * disagrees with its reference is disabled there with one warning (or, when forced on, fails the run).
+ */
+public final class Kernels {
+
+    /** Retune's kernels: the config key, the parity tolerance of the self-check and the CUDA functions it launches. */
+    public enum Kernel {
+        CODEBOOK_LOSS("codebook_loss", 2e-3, List.of("retune_ce_forward_f32", "retune_ce_forward_bf16", "retune_ce_forward_f16",
+                "retune_ce_backward_f32", "retune_ce_backward_bf16", "retune_ce_backward_f16")),
+        ADAMW("adamw", 1e-5, List.of("retune_adamw_f32")),
+        SAMPLING("sampling", 0.02, List.of("retune_sample_f32", "retune_sample_bf16", "retune_sample_f16"));
+
+        private final String key;
+        private final double tolerance;
+        private final List<String> functions;
+
+        Kernel(String key, double tolerance, List<String> functions) {
+            this.key = key;
+            this.tolerance = tolerance;
+            this.functions = functions;
+        }
+
+        /** Its key in the config's {@code kernels} section. */
+        public String key() {
+            return key;
+        }
+
+        /** The {@code extern "C"} CUDA functions it launches. */
+        public List<String> functions() {
+            return functions;
+        }
+    }
+
+    private static final Map<String, String> DISABLED = new HashMap<>(); // "kernel@device" → why
+    private static final Set<String> PASSED = new java.util.HashSet<>();
+
+    private Kernels() {}
+
+    /**
+     * Whether {@code kernel} runs for tensors like {@code sample}: never when off or on the CPU (where on is an
+     * error), else once the module loads and the self-check passed.
+     *
+     * @param selfCheck the kernel's largest error against its reference on a small random input on that device
+     */
+    static synchronized boolean use(Kernel kernel, Mode mode, Tensor sample, DoubleSupplier selfCheck) {
+        if (mode == Mode.OFF) {
+            return false;
+        }
+        if (!sample.is_cuda()) {
+            if (mode == Mode.ON) {
+                throw new KernelException("kernels." + kernel.key() + " is on, but this runs on the CPU: the kernels need a CUDA device"
+                        + " (set it to auto to use them where they can run)");
+            }
+            return false;
+        }
+        int device = sample.device().index();
+        String at = kernel.key() + "@cuda:" + device;
+        if (PASSED.contains(at)) {
+            return true;
+        }
+        String reason = DISABLED.get(at);
+        if (reason == null) {
+            try {
+                CudaModule.on(device);
+                double error = selfCheck.getAsDouble();
+                if (!(error <= kernel.tolerance)) {
+                    reason = "its self-check against the libtorch reference failed (max error " + error + ", tolerance "
+                            + kernel.tolerance + ")";
+                }
+            } catch (KernelException e) {
+                reason = e.getMessage();
+            }
+            if (reason == null) {
+                PASSED.add(at);
+                return true;
+            }
+            DISABLED.put(at, reason);
+            if (mode == Mode.AUTO) {
+                System.err.println("warning: kernel " + kernel.key() + " is disabled on cuda:" + device + ": " + reason
+                        + "; using the libtorch reference");
+            }
+        }
+        if (mode == Mode.ON) {
+            throw new KernelException("kernels." + kernel.key() + " is on, but the kernel cannot run on cuda:" + device + ": " + reason);
+        }
+        return false;
+    }
+
+    /** The module on the tensor's device (only called once {@link #use} said yes). */
+    static CudaModule module(Tensor onDevice) {
+        return CudaModule.on(onDevice.device().index());
+    }
+
+    /** Which kernels the jar holds machine code for, per GPU architecture (empty: built without nvcc). */
+    public static Map<String, Set<String>> built() {
+        return CudaModule.manifest();
+    }
+}
