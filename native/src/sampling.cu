@@ -140,7 +140,7 @@ __device__ inline int block_first_reaching(const float* prefix, int count, float
     int first = count;
     for (int j = threadIdx.x; j < count; j += blockDim.x) {
         if (strict ? prefix[j] > threshold : prefix[j] >= threshold) {
-            first = j; // this thread's j only grow, so its first hit is its smallest
+            first = j; // j grows along a thread's loop, so its first hit is its smallest
             break;
         }
     }
@@ -217,7 +217,7 @@ __device__ void sample(const T* cond, const T* uncond, float guidance, float tem
         make_uint2(static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)));
     const float u = static_cast<float>(bits.x >> 8) * 0x1p-24f; // 24 bits: exact in fp32, in [0, 1)
     const float target = u * total;
-    // No prefix sum above the target only through rounding (u * total rounded up to total): take the last kept one.
+    // Only rounding (u * total rounded up to total) leaves no prefix sum above the target: then the last kept one.
     const int chosen = min(block_first_reaching(values, keep, target, true), keep - 1);
     if (threadIdx.x == 0) {
         tokens[r] = indices[chosen];

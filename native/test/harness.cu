@@ -5,7 +5,6 @@
 // token the kernel chose, and the shape also counts the rows where the two tokens differ.
 // Exit status: 0 all passed, 1 any failure, 2 no CUDA device. Build and run with native/run-gpu-tests.sh.
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

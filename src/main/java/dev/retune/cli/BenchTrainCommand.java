@@ -123,7 +123,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
         };
         new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(KernelsConfig.Mode.AUTO), List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
-                data, null, new Checkpointer(work, 1), sink, plan, false).train(new AtomicBoolean());
+                data, null, new Checkpointer(work, 1), sink, plan, false, null).train(new AtomicBoolean());
         double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
         double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();
         long peak = measured.stream().mapToLong(StepMetrics::nativeBytes).max().orElse(0);

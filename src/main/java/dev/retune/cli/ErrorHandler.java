@@ -5,6 +5,7 @@ import dev.retune.data.AudioException;
 import dev.retune.data.DatasetException;
 import dev.retune.model.ModelException;
 import dev.retune.model.SafetensorsException;
+import dev.retune.train.PeerFailedException;
 import dev.retune.train.TrainingException;
 import picocli.CommandLine;
 
@@ -16,6 +17,10 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
+        if (e instanceof PeerFailedException) {
+            cli.getErr().println("error: " + e.getMessage());
+            return ExitCode.PEER_FAILED;
+        }
         if (e instanceof DatasetException || e instanceof ConfigException || e instanceof AudioException
                 || e instanceof ModelException || e instanceof SafetensorsException || e instanceof TrainingException) {
             cli.getErr().println("error: " + e.getMessage());

@@ -2,6 +2,7 @@ package dev.retune.cli;
 
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
+import dev.retune.train.Distributed;
 import dev.retune.train.DivergedException;
 import dev.retune.train.NoTrainingDataException;
 import dev.retune.train.TrainRun;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +34,10 @@ import picocli.CommandLine.Parameters;
             "  retune train configs/demo.yaml",
             "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
             "  retune train my.yaml --json > log.jsonl      # JSON lines on stdout, no progress bar",
+            "  retune train configs/demo.yaml --nproc 2         # two data-parallel worker processes",
             "", "Exit codes: 0 finished (or stopped early by eval.patience); 3 bad config or input; 4 no usable",
-            "  training data; 6 diverged (non-finite loss); 130 / 143 interrupted by SIGINT / SIGTERM after a checkpoint."})
+            "  training data; 6 diverged (non-finite loss); 7 a worker of a multi-process run failed;",
+            "  130 / 143 interrupted by SIGINT / SIGTERM after a checkpoint."})
 final class TrainCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "CONFIG", description = "YAML (or JSON) config.")
@@ -51,6 +55,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines on stdout instead of the progress bar.")
     boolean json;
 
+    @Option(names = "--nproc", paramLabel = "N", description = "Data-parallel training in N worker processes on this machine "
+            + "(Gloo on CPU, NCCL on GPU); a cluster launcher sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead (default: ${DEFAULT-VALUE}).")
+    int nproc = 1;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -61,7 +69,20 @@ final class TrainCommand implements Callable<Integer> {
         if (resume && !Files.exists(runDir.resolve("checkpoints").resolve("latest"))) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + runDir + " has no checkpoint to resume from");
         }
+        if (nproc < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--nproc must be at least 1, found " + nproc);
+        }
+        Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
+        if (nproc > 1) {
+            if (env.isPresent()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--nproc starts its own workers; this process already is rank "
+                        + env.get().rank() + " of " + env.get().worldSize() + " (WORLD_SIZE is set)");
+            }
+            return LocalLauncher.run(nproc, workerArguments(runDir), spec.commandLine().getErr());
+        }
+        boolean worker = env.map(e -> e.rank() != 0).orElse(false); // only rank 0 reports
         AtomicBoolean stop = new AtomicBoolean();
+        watchLauncher(stop);
         CountDownLatch finished = new CountDownLatch(1);
         // On SIGINT / SIGTERM the JVM runs this hook: ask for a stop, then hold the exit until the checkpoint is written.
         Thread hook = new Thread(() -> {
@@ -73,8 +94,9 @@ final class TrainCommand implements Callable<Integer> {
             }
         }, "retune-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (Progress progress = Progress.start("encoding", 0, "files", !json)) {
-            Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json, spec.commandLine().getOut(), progress::update, null), stop);
+        try (Progress progress = Progress.start("encoding", 0, "files", !json && !worker)) {
+            Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
+                    progress::update, null), stop);
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
         } catch (DivergedException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
@@ -90,5 +112,39 @@ final class TrainCommand implements Callable<Integer> {
                 // The JVM is already exiting because of the signal; the hook is running.
             }
         }
+    }
+
+    /** This command line for the workers, with the run folder made explicit. */
+    private List<String> workerArguments(Path runDir) {
+        List<String> args = new ArrayList<>(List.of("train", config.toString(), "--out", runDir.toString()));
+        overrides.forEach(o -> args.addAll(List.of("--set", o)));
+        if (resume) {
+            args.add("--resume");
+        }
+        if (json) {
+            args.add("--json");
+        }
+        return args;
+    }
+
+    /** A worker of {@code --nproc} whose launcher is gone (killed) stops after its current step instead of running on. */
+    private static void watchLauncher(AtomicBoolean stop) {
+        String pid = System.getenv(LocalLauncher.LAUNCHER_PID);
+        if (pid == null) {
+            return;
+        }
+        Thread watch = new Thread(() -> {
+            Optional<ProcessHandle> launcher = ProcessHandle.of(Long.parseLong(pid));
+            while (launcher.map(ProcessHandle::isAlive).orElse(false)) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            stop.set(true);
+        }, "retune-launcher-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 }

@@ -19,17 +19,26 @@ import dev.retune.model.DelayPattern;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.StateDict;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -53,6 +62,9 @@ public final class TrainRun {
         void update(int done, int total);
     }
 
+    /** How long a rank waits for the others (rendezvous, collectives, rank 0 preparing the token cache). */
+    private static final long DIST_TIMEOUT_MS = 30 * 60 * 1000;
+
     private final RetuneConfig config;
     private final Path runDir;
 
@@ -61,21 +73,48 @@ public final class TrainRun {
         this.runDir = runDir;
     }
 
+    /**
+     * Trains; with a torchrun-style environment ({@code WORLD_SIZE} &gt; 1) this process is one rank of a data-parallel
+     * run: it joins the process group, and only rank 0 writes files and reports.
+     */
     public Trainer.Result run(Output output, AtomicBoolean stop) throws IOException {
+        Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
+        Device selected = Devices.select(config.device());
+        Device device = env.isPresent() && selected.is_cuda() ? new Device("cuda:" + env.get().localRank()) : selected;
+        try (Distributed dist = env.map(e -> Distributed.connect(e, device, DIST_TIMEOUT_MS)).orElse(null)) {
+            return run(output, stop, device, dist);
+        }
+    }
+
+    private Trainer.Result run(Output output, AtomicBoolean stop, Device device, Distributed dist) throws IOException {
+        boolean main = dist == null || dist.isMain();
         Files.createDirectories(runDir);
-        writeResolvedConfig();
-        Device device = Devices.select(config.device());
-        MusicgenForConditionalGeneration model = loadModel(device);
+        if (main) {
+            writeResolvedConfig();
+        }
+        // Rank 0 creates what is shared (a preset model folder, the token cache) before the others read it.
+        MusicgenForConditionalGeneration model = mainFirst(dist, () -> loadModel(device));
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
         Map<String, Tensor> adapted = adaptation.trainable();
-        TrainingData data = prepareData(model, output.progress());
+        TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}));
+        if (dist != null) {
+            dist.broadcast(List.copyOf(adapted.values())); // freshly initialised adapters start equal everywhere
+            dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config)));
+            dist.requireSame("model (parameter names, shapes and values)", fingerprint(model));
+            data.shard(dist.rank(), dist.worldSize());
+        }
         long totalSteps = totalSteps(data);
         int layers = model.config().decoder().numHiddenLayers();
         Unfreezing unfreezing = Unfreezing.resolve(config.adapt().unfreeze().stages(), List.copyOf(adapted.keySet()), layers,
                 data.batchesPerEpoch() / config.train().gradAccum());
         Map<String, Tensor> trainable = unfreezing.restrict(adapted);
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
-        checkpointer.removeAbandonedWrites();
+        if (main) {
+            checkpointer.removeAbandonedWrites();
+        }
+        if (dist != null) {
+            dist.barrier(); // no rank looks for checkpoints while rank 0 cleans up
+        }
         long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
         // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
         // this process (a resumed run restores the checkpoint's generator state instead).
@@ -83,14 +122,22 @@ public final class TrainRun {
         RunSummary.Tally tally = new RunSummary.Tally();
         Trainer.Result result = null;
         DivergedException diverged = null;
-        try (MetricsSink sink = sinks(output, resumeStep, tally)) {
+        try (MetricsSink sink = main ? sinks(output, resumeStep, tally) : new MetricsSink() {
+            @Override
+            public void step(StepMetrics metrics) {}
+        }) {
+            if (dist != null) {
+                sink.message("data-parallel on " + dist.worldSize() + " ranks (" + (device.is_cuda() ? "NCCL" : "Gloo") + "): global batch = "
+                        + config.data().batchSize() + " segments per rank × " + dist.worldSize() + " ranks × " + config.train().gradAccum()
+                        + " accumulation = " + config.data().batchSize() * dist.worldSize() * config.train().gradAccum() + " segments per step");
+            }
             List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), layers, unfreezing.stages(), unfreezing.stageOf());
             OptimConfig o = config.optim();
             AdamWOptimizer optimizer = new AdamWOptimizer(groups, o.betas().get(0), o.betas().get(1), o.eps(), config.kernels().adamw());
             Trainer trainer = new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(config.kernels().codebookLoss()), groups,
                     schedule(totalSteps), scaler(device),
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
-                    adaptation.textEncoderTrains());
+                    adaptation.textEncoderTrains(), dist);
             try {
                 result = trainer.train(stop);
             } catch (DivergedException e) {
@@ -98,17 +145,54 @@ public final class TrainRun {
                 diverged = e;
             }
         }
-        if (adaptation.lora() != null) {
+        if (main && adaptation.lora() != null) {
             // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
             PeftAdapter.write(runDir.resolve("adapter"), adaptation.lora(), config.model().path() != null ? config.model().path()
                     : "preset:" + config.model().preset().value());
         }
-        // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
-        tally.summary(diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name())).write(runDir);
+        if (main) {
+            // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
+            tally.summary(diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name())).write(runDir);
+        }
         if (diverged != null) {
             throw diverged;
         }
         return result;
+    }
+
+    /** Runs {@code work} on rank 0, then (after a barrier) on the other ranks; a single process just runs it. */
+    private static <T> T mainFirst(Distributed dist, Supplier<T> work) {
+        if (dist == null) {
+            return work.get();
+        }
+        T result = null;
+        if (dist.isMain()) {
+            result = work.get();
+        }
+        dist.barrier();
+        return dist.isMain() ? result : work.get();
+    }
+
+    /** A cheap fingerprint of every parameter and buffer: names, shapes and sums (float64). */
+    private static long fingerprint(MusicgenForConditionalGeneration model) {
+        long hash = 17;
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : StateDict.of(model).entrySet()) {
+                hash = 31 * hash + e.getKey().hashCode();
+                hash = 31 * hash + Arrays.hashCode(e.getValue().sizes().vec().get());
+                hash = 31 * hash + Double.hashCode(e.getValue().to(ScalarType.Double).sum().item_double());
+            }
+        }
+        return hash;
+    }
+
+    private static long sha256Long(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Encodes every track into the token cache (what {@code retune data prepare} runs on its own). */

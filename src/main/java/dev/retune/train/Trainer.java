@@ -34,7 +34,7 @@ public final class Trainer {
     private final Map<String, Tensor> trainable;
     private final TensorVector trainableVector = new TensorVector();
     private final AdamWOptimizer optimizer;
-    private final CodebookCrossEntropy loss;
+    private final CodebookCrossEntropy lossFunction;
     private final List<ParamGroup> groups;
     private final boolean[] open;
     private boolean stagesSet;
@@ -47,6 +47,7 @@ public final class Trainer {
     private final TrainPlan plan;
     private final boolean trainTextEncoder;
     private final long special;
+    private final Distributed dist; // null: a single process
 
     private long step;
     private int epoch;
@@ -63,12 +64,12 @@ public final class Trainer {
     public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamWOptimizer optimizer,
                    CodebookCrossEntropy loss, List<ParamGroup> groups, LrSchedule schedule,
                    LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
-                   TrainPlan plan, boolean trainTextEncoder) {
+                   TrainPlan plan, boolean trainTextEncoder, Distributed dist) {
         this.model = model;
         this.trainable = trainable;
         trainable.values().forEach(trainableVector::push_back);
         this.optimizer = optimizer;
-        this.loss = loss;
+        this.lossFunction = loss;
         this.groups = List.copyOf(groups);
         this.open = new boolean[groups.size()];
         this.schedule = schedule;
@@ -80,6 +81,7 @@ public final class Trainer {
         this.plan = plan;
         this.trainTextEncoder = trainTextEncoder;
         this.special = model.config().decoder().specialToken();
+        this.dist = dist;
     }
 
     /** Trains until {@code plan.totalSteps()}, early stopping, or {@code stop} being set (SIGINT / SIGTERM). */
@@ -97,20 +99,41 @@ public final class Trainer {
                     outcome = Outcome.EARLY_STOPPED;
                 }
             }
-            if (stop.get()) {
+            // Every rank must stop at the same step, whichever of them saw the signal.
+            if (dist == null ? stop.get() : dist.any(stop.get())) {
                 outcome = Outcome.INTERRUPTED;
             }
             // A new best is checkpointed at once, or "keep best" would keep whichever checkpoint came next.
             boolean keepThisBest = best && checkpointer.keepsBest();
             if (step % plan.checkpointEvery() == 0 || last || outcome != Outcome.COMPLETED || keepThisBest) {
-                Checkpointer.Saved saved = checkpointer.save(state(), trainable, ema == null ? null : ema.averages(), optimizer, best);
-                sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : ""));
+                saveCheckpoint(best);
             }
             if (outcome != Outcome.COMPLETED) {
                 break;
             }
         }
+        if (dist != null) {
+            sink.message(String.format("gradient all-reduce: %.1f ms per step over %d ranks", dist.allReduceSecondsPerStep() * 1000, dist.worldSize()));
+        }
         return new Result(outcome, step, bestValidLoss, bestStep, tokensSeen, scaler.skippedSteps());
+    }
+
+    /**
+     * Rank 0 writes; the other ranks wait on both sides, so none reads or moves on while the checkpoint is half written.
+     * First every rank proves its trained weights are bit-identical to rank 0's: rank 0 saves them for all.
+     */
+    private void saveCheckpoint(boolean best) {
+        if (dist != null) {
+            dist.requireSame("trained weights at step " + step, Distributed.bitChecksum(trainable.values()));
+        }
+        if (dist == null || dist.isMain()) {
+            Checkpointer.Saved saved = checkpointer.save(state(), trainable, ema == null ? null : ema.averages(), optimizer, best);
+            sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : "")
+                    + (dist == null ? "" : " (weights bit-identical on all " + dist.worldSize() + " ranks)"));
+        }
+        if (dist != null) {
+            dist.barrier();
+        }
     }
 
     /** One optimizer step over {@code gradAccum} micro-batches. */
@@ -131,14 +154,27 @@ public final class Trainer {
                 Forward forward = forward(batch, scaler.scale() / plan.gradAccum());
                 CodebookCrossEntropy.Result result = forward.loss();
                 double value = result.loss().item_double();
-                if (!Double.isFinite(value) && !scaler.enabled()) {
-                    throw new DivergedException(step + 1, "the loss", value);
-                }
                 // The fused loss already produced d(scale · loss / accumulation)/d logits: backward starts there.
                 forward.logits().backward(result.logitsGrad(), new BoolOptional(), false, new TensorArrayRefOptional());
                 loss += value / plan.gradAccum();
                 addInto(ce, result.perCodebook(), plan.gradAccum());
                 tokens += batch.tokens();
+            }
+            if (dist != null) {
+                dist.averageGradients(openParameters());
+                double[] local = new double[codebooks + 2];
+                local[0] = loss;
+                System.arraycopy(ce, 0, local, 1, codebooks);
+                local[codebooks + 1] = tokens;
+                double[] global = dist.sum(local);
+                loss = global[0] / dist.worldSize();
+                for (int k = 0; k < codebooks; k++) {
+                    ce[k] = global[1 + k] / dist.worldSize();
+                }
+                tokens = Math.round(global[codebooks + 1]);
+            }
+            if (!Double.isFinite(loss) && !scaler.enabled()) {
+                throw new DivergedException(step + 1, "the loss", loss);
             }
             double gradNorm = unscaleAndClip();
             boolean apply = scaler.update(gradNorm);
@@ -191,8 +227,8 @@ public final class Trainer {
             CodebookLoss.Targets targets = CodebookLoss.targets(batch.labels().to(plan.device(), torch.ScalarType.Long), special);
             CodebookCrossEntropy.Result result;
             try (NoGradGuard noGrad = new NoGradGuard()) {
-                result = upstream == null ? loss.forward(logits.detach(), targets.tokens(), targets.valid())
-                        : loss.forwardBackward(logits.detach(), targets.tokens(), targets.valid(), upstream);
+                result = upstream == null ? lossFunction.forward(logits.detach(), targets.tokens(), targets.valid())
+                        : lossFunction.forwardBackward(logits.detach(), targets.tokens(), targets.valid(), upstream);
             }
             return new Forward(logits, result);
         }
@@ -225,8 +261,10 @@ public final class Trainer {
         if (ema != null) {
             ema.swapIn();
         }
+        int rank = dist == null ? 0 : dist.rank();
+        int ranks = dist == null ? 1 : dist.worldSize();
         try (NoGradGuard noGrad = new NoGradGuard()) {
-            for (int i = 0; i < batches; i++) {
+            for (int i = rank; i < batches; i += ranks) { // rank r evaluates batches r, r + R, ...
                 try (PointerScope scope = new PointerScope()) {
                     CodebookCrossEntropy.Result result = forward(data.validBatch(i), null).loss();
                     loss += result.loss().item_double() / batches;
@@ -237,6 +275,14 @@ public final class Trainer {
             if (ema != null) {
                 ema.swapOut();
             }
+        }
+        if (dist != null) {
+            double[] local = new double[codebooks + 1];
+            local[0] = loss;
+            System.arraycopy(ce, 0, local, 1, codebooks);
+            double[] global = dist.sum(local);
+            loss = global[0];
+            System.arraycopy(global, 1, ce, 0, codebooks);
         }
         boolean best = Double.isNaN(bestValidLoss) || loss < bestValidLoss;
         if (best) {
@@ -291,7 +337,7 @@ public final class Trainer {
         byte[] bytes = new byte[(int) rng.numel()];
         rng.data_ptr_byte().get(bytes);
         return new TrainerState(step, epoch, batchInEpoch, scaler.state(), Base64.getEncoder().encodeToString(bytes),
-                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, Map.of());
+                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, worldSize(), Map.of());
     }
 
     private void resumeIfPossible() {
@@ -302,6 +348,20 @@ public final class Trainer {
             step = s.step();
             epoch = s.epoch();
             batchInEpoch = s.batchInEpoch();
+            int savedWorld = s.worldSize() == null ? 1 : s.worldSize();
+            if (savedWorld != worldSize()) {
+                // The position is counted in global batches, whose size scales with the ranks: continue the epoch
+                // at the first batch that starts at or after the tracks already seen.
+                long seen = batchInEpoch * data.batchSize() * savedWorld;
+                batchInEpoch = (seen + (long) data.batchSize() * worldSize() - 1) / ((long) data.batchSize() * worldSize());
+                if (batchInEpoch >= data.batchesPerEpoch()) {
+                    batchInEpoch = 0;
+                    epoch++;
+                }
+                sink.message("resuming with " + worldSize() + " ranks instead of " + savedWorld + ": the global batch is now "
+                        + data.batchSize() * worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
+                        + " continues at batch " + batchInEpoch + ", and the data order from here differs from an uninterrupted run");
+            }
             scaler.restore(s.lossScale());
             bestValidLoss = s.bestValidLoss();
             bestStep = s.bestStep();
@@ -314,6 +374,20 @@ public final class Trainer {
             sink.message("resumed from " + saved.dir().getFileName() + " (step " + step + ", epoch " + epoch + ")");
         });
         warnings.forEach(sink::message);
+        if (dist != null) {
+            dist.requireSame("resume step (checkpoint)", step);
+        }
+    }
+
+    /** The parameters of the groups whose unfreezing stage has started: the ones that train this step. */
+    private List<Tensor> openParameters() {
+        List<Tensor> parameters = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            if (open[g]) {
+                parameters.addAll(groups.get(g).parameters().values());
+            }
+        }
+        return parameters;
     }
 
     private static void addInto(double[] sums, Tensor perCodebook, double divisor) {
@@ -323,6 +397,10 @@ public final class Trainer {
         for (int k = 0; k < sums.length; k++) {
             sums[k] += read[k] / divisor;
         }
+    }
+
+    private int worldSize() {
+        return dist == null ? 1 : dist.worldSize();
     }
 
     public long step() {

@@ -14,15 +14,16 @@ import java.util.Map;
  * @param bestValidLoss           best validation loss so far (NaN before the first eval)
  * @param bestStep                step of the best validation loss
  * @param evalsWithoutImprovement for early stopping
- * @param tokensSeen              real target tokens trained on so far
+ * @param tokensSeen              real target tokens trained on so far (all ranks)
+ * @param worldSize               processes that trained (null in checkpoints older than multi-process training: 1)
  * @param files                   sha256 of every other file of the checkpoint, checked on load
  */
 public record TrainerState(long step, int epoch, long batchInEpoch, LossScaler.State lossScale, String rngState,
                            double bestValidLoss, long bestStep, int evalsWithoutImprovement, long tokensSeen,
-                           Map<String, String> files) {
+                           Integer worldSize, Map<String, String> files) {
 
     TrainerState withFiles(Map<String, String> sha256) {
         return new TrainerState(step, epoch, batchInEpoch, lossScale, rngState, bestValidLoss, bestStep,
-                evalsWithoutImprovement, tokensSeen, sha256);
+                evalsWithoutImprovement, tokensSeen, worldSize, sha256);
     }
 }

@@ -35,6 +35,8 @@ public final class TrainingData {
     private final DescriptionMerger merger;
     private final DelayPattern pattern;
     private final Options options;
+    private int rank = 0;
+    private int worldSize = 1;
     private int orderEpoch = Integer.MIN_VALUE;
     private int[] epochOrder;
 
@@ -52,22 +54,44 @@ public final class TrainingData {
         this.options = options;
     }
 
-    /** Full batches per epoch; each epoch visits every training track at most once, in a seeded order. */
+    /**
+     * Data-parallel sharding: global batch n of an epoch is the n-th run of {@code batch_size × worldSize} tracks of the
+     * epoch's order, and this rank reads the {@code rank}-th slice of it. The ranks' slices are disjoint, and together
+     * they are exactly the batch one process with {@code batch_size × worldSize} would read.
+     */
+    public void shard(int rank, int worldSize) {
+        if (train.size() < options.batchSize() * worldSize) {
+            throw new TrainingException("data.batch_size " + options.batchSize() + " × " + worldSize + " ranks is larger than the "
+                    + train.size() + " usable training tracks; lower data.batch_size or the number of processes");
+        }
+        this.rank = rank;
+        this.worldSize = worldSize;
+    }
+
+    /** Full (global) batches per epoch; each epoch visits every training track at most once, in a seeded order. */
     public long batchesPerEpoch() {
-        return train.size() / options.batchSize();
+        return train.size() / ((long) options.batchSize() * worldSize);
+    }
+
+    /** Segments per batch on each rank. */
+    public int batchSize() {
+        return options.batchSize();
     }
 
     public int validBatches() {
         return (valid.size() + options.batchSize() - 1) / options.batchSize();
     }
 
-    /** Batch {@code index} of {@code epoch}: shuffled tracks, random crops, merged and word-dropped text, CFG dropout. */
+    /**
+     * This rank's part of batch {@code index} of {@code epoch}: shuffled tracks, random crops, merged and word-dropped
+     * text, CFG dropout (decided per global batch, so all ranks agree).
+     */
     public Batch trainBatch(int epoch, long index) {
         int[] order = order(epoch);
         List<Example> examples = new ArrayList<>();
         List<Long> sampleIds = new ArrayList<>();
         for (int i = 0; i < options.batchSize(); i++) {
-            long sample = index * options.batchSize() + i;
+            long sample = (index * worldSize + rank) * options.batchSize() + i;
             examples.add(train.get(order[(int) sample]));
             sampleIds.add(sample);
         }

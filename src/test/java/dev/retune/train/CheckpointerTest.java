@@ -62,7 +62,7 @@ class CheckpointerTest {
 
     private static TrainerState state(long step, double bestValidLoss) {
         return new TrainerState(step, 1, step % 3, new LossScaler.State(512, 7, 1), "cm5nLXN0YXRl", bestValidLoss,
-                Math.max(0, step - 1), 2, 1000 * step, Map.of());
+                Math.max(0, step - 1), 2, 1000 * step, 1, Map.of());
     }
 
     private static void save(Checkpointer checkpointer, long step, Model model, boolean best) {

@@ -1,0 +1,161 @@
+package dev.retune.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code retune train CONFIG --nproc N}: starts N copies of this command as worker processes on this machine, with the
+ * torchrun environment ({@code RANK}, {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code MASTER_ADDR}, {@code MASTER_PORT}),
+ * and supervises them. When one fails the others are stopped (SIGTERM, then SIGKILL after a grace period) and the
+ * launcher exits with the failed worker's code; a SIGTERM to the launcher is passed on to the workers, which checkpoint
+ * and stop. Workers also stop when the launcher disappears, so none is left behind.
+ */
+final class LocalLauncher {
+
+    /** Environment variable naming the launcher's pid, so a worker can notice it is orphaned. */
+    static final String LAUNCHER_PID = "RETUNE_LAUNCHER_PID";
+    private static final long GRACE_SECONDS = 30;
+
+    private LocalLauncher() {}
+
+    /** Runs {@code args} (a full command line, verb first) in {@code nproc} worker processes; returns the exit code. */
+    static int run(int nproc, List<String> args, PrintWriter err) {
+        int port = freePort();
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
+        err.printf("retune: starting %d worker processes (rendezvous 127.0.0.1:%d, %d CPU threads each)%n", nproc, port, threads);
+        err.flush();
+        List<Process> workers = new ArrayList<>();
+        Thread forward = new Thread(() -> stopAll(workers), "retune-launcher-stop");
+        Runtime.getRuntime().addShutdownHook(forward);
+        try {
+            for (int rank = 0; rank < nproc; rank++) {
+                workers.add(start(rank, nproc, port, threads, args));
+            }
+            return supervise(workers, err);
+        } finally {
+            stopAll(workers);
+            try {
+                Runtime.getRuntime().removeShutdownHook(forward);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is exiting on a signal: the hook is passing it on.
+            }
+        }
+    }
+
+    private static Process start(int rank, int world, int port, int threads, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        command.addAll(args);
+        // stderr (progress bar, errors) goes straight through; stdout is pumped, see forwardOutput.
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(ProcessBuilder.Redirect.INHERIT);
+        Map<String, String> env = builder.environment();
+        env.put("RANK", Integer.toString(rank));
+        env.put("LOCAL_RANK", Integer.toString(rank));
+        env.put("WORLD_SIZE", Integer.toString(world));
+        env.put("MASTER_ADDR", "127.0.0.1");
+        env.put("MASTER_PORT", Integer.toString(port));
+        env.put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
+        env.putIfAbsent("OMP_NUM_THREADS", Integer.toString(threads)); // the cores are shared between the workers
+        try {
+            Process process = builder.start();
+            forwardOutput(process, rank);
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start worker " + rank + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies a worker's stdout line by line: rank 0's to this process's stdout (the JSON lines of {@code --json}), the
+     * other ranks' and the lines libtorch's Gloo backend prints when it connects ("[Gloo] Rank 0 is connected to...")
+     * to stderr, so stdout stays machine-readable.
+     */
+    private static void forwardOutput(Process process, int rank) {
+        Thread pump = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    PrintStream target = rank == 0 && !line.startsWith("[Gloo]") ? System.out : System.err;
+                    target.println(line);
+                    target.flush();
+                }
+            } catch (IOException e) {
+                // The worker is gone; its exit code tells what happened.
+            }
+        }, "retune-worker-" + rank + "-stdout");
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    /** Waits until all workers succeeded or one failed; on a failure stops the rest. */
+    private static int supervise(List<Process> workers, PrintWriter err) {
+        while (true) {
+            boolean running = false;
+            for (int rank = 0; rank < workers.size(); rank++) {
+                Process p = workers.get(rank);
+                if (p.isAlive()) {
+                    running = true;
+                } else if (p.exitValue() != 0) {
+                    int code = p.exitValue();
+                    err.printf("retune: worker %d (pid %d) exited with code %d%s; stopping the other workers%n", rank, p.pid(), code,
+                            code > 128 ? " (signal " + (code - 128) + ")" : "");
+                    err.flush();
+                    stopAll(workers);
+                    // A worker's own verdict (bad config, diverged, interrupted) says more than "a worker failed".
+                    return code == ExitCode.INTERNAL_ERROR || code > 128 && code != ExitCode.INTERRUPTED && code != 143
+                            ? ExitCode.PEER_FAILED : code;
+                }
+            }
+            if (!running) {
+                return ExitCode.OK;
+            }
+            try {
+                workers.get(0).waitFor(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCode.INTERRUPTED;
+            }
+        }
+    }
+
+    /** SIGTERM to every live worker (they checkpoint and exit), SIGKILL to any still alive after the grace period. */
+    private static void stopAll(List<Process> workers) {
+        List<Process> live = workers.stream().filter(Process::isAlive).toList();
+        live.forEach(Process::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(GRACE_SECONDS);
+        for (Process p : live) {
+            try {
+                if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free TCP port for the workers' rendezvous: " + e.getMessage(), e);
+        }
+    }
+}
