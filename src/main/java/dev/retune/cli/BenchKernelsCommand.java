@@ -73,15 +73,27 @@ final class BenchKernelsCommand implements Callable<Integer> {
                 new CodebookCrossEntropy(mode).forwardBackward(logits, targets, mask, 1.0);
             });
         }
+        // LoRA's default targets: q, k, v, out of self- and cross-attention (d → d) and fc1 (d → ffn), fc2 (ffn → d).
         int layers = config.decoder().numHiddenLayers();
-        int hidden = config.decoder().hiddenSize();
+        long hidden = config.decoder().hiddenSize();
+        long ffn = config.decoder().ffnDim();
+        List<long[]> shapes = new ArrayList<>();
+        for (int layer = 0; layer < layers; layer++) {
+            for (int linear = 0; linear < 8; linear++) {
+                shapes.add(new long[] {loraRank, hidden});
+                shapes.add(new long[] {hidden, loraRank});
+            }
+            shapes.addAll(List.of(new long[] {loraRank, hidden}, new long[] {ffn, loraRank}, new long[] {loraRank, ffn}, new long[] {hidden, loraRank}));
+        }
         List<Tensor[]> tensors = new ArrayList<>();
-        for (int i = 0; i < layers * 4 * 2; i++) { // q, k, v, out of every layer: A [r, d] and B [d, r]
-            Tensor p = torch.randn(new long[] {loraRank, hidden}, options(ScalarType.Float));
-            tensors.add(new Tensor[] {p, torch.randn(new long[] {loraRank, hidden}, options(ScalarType.Float)), torch.zeros_like(p), torch.zeros_like(p)});
+        long elements = 0;
+        for (long[] shape : shapes) {
+            Tensor p = torch.randn(shape, options(ScalarType.Float));
+            tensors.add(new Tensor[] {p, torch.randn(shape, options(ScalarType.Float)), torch.zeros_like(p), torch.zeros_like(p)});
+            elements += p.numel();
         }
         long[] step = {0};
-        row(out, "AdamW step (LoRA)", tensors.size() + " × [" + loraRank + ", " + hidden + "]", ScalarType.Float, mode -> {
+        row(out, "AdamW step (LoRA r=" + loraRank + ")", tensors.size() + " tensors, " + elements / 1000 + " k elements", ScalarType.Float, mode -> {
             List<MultiTensorAdamW.Entry> entries = new ArrayList<>();
             for (Tensor[] t : tensors) {
                 entries.add(new MultiTensorAdamW.Entry(t[0], t[1], t[2], t[3], 1e-4, 0.01));

@@ -18,6 +18,7 @@ import dev.retune.config.KernelsConfig;
 import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.train.AdamWOptimizer;
 import dev.retune.train.Checkpointer;
+import dev.retune.train.Distributed;
 import dev.retune.train.ParamGroup;
 import dev.retune.train.LossScaler;
 import dev.retune.train.LrSchedule;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -78,6 +80,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--adapter-size", description = "Train bottleneck adapters of this width instead (0 = off).")
     int adapterSize = 0;
 
+    @Option(names = "--nproc", paramLabel = "N", description = "Data-parallel over N worker processes (Gloo), each with --batch segments (default: ${DEFAULT-VALUE}).")
+    int nproc = 1;
+
     @Option(names = "--memory-every", description = "Report resident memory every N steps (0 = only at the end).")
     int memoryEvery = 0;
 
@@ -86,6 +91,19 @@ final class BenchTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
+        if (nproc > 1 && env.isEmpty()) {
+            return LocalLauncher.run(nproc, List.of("bench", "train", "--preset", preset, "--precision", precision, "--batch", Integer.toString(batch),
+                    "--seconds", Double.toString(seconds), "--steps", Integer.toString(steps), "--lora-rank", Integer.toString(loraRank),
+                    "--adapter-size", Integer.toString(adapterSize), "--memory-every", Integer.toString(memoryEvery)), spec.commandLine().getErr());
+        }
+        try (Distributed dist = env.map(e -> Distributed.connect(e, new Device("cpu"), 600_000)).orElse(null)) {
+            return measure(dist);
+        }
+    }
+
+    private int measure(Distributed dist) throws IOException {
+        int ranks = dist == null ? 1 : dist.worldSize();
         Path work = Files.createTempDirectory("retune-bench-train");
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
@@ -99,9 +117,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         Path tokenizerFile = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizerFile);
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
-        TrainingData data = new TrainingData(randomExamples(config, frames, batch * 2), List.of(), TextTokenizer.load(tokenizerFile),
+        TrainingData data = new TrainingData(randomExamples(config, frames, batch * 2 * ranks), List.of(), TextTokenizer.load(tokenizerFile),
                 dev.retune.data.DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
                 new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, 64));
+        if (dist != null) {
+            data.shard(dist.rank(), ranks);
+        }
         // One group: the benchmark measures the step, not the optimizer's grouping.
         ParamGroup all = new ParamGroup("all", trainable, 0.0, 1.0, null);
         AdamWOptimizer optimizer = new AdamWOptimizer(List.of(all), 0.9, 0.999, 1e-8, KernelsConfig.Mode.AUTO);
@@ -123,7 +144,10 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
         };
         new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(KernelsConfig.Mode.AUTO), List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
-                data, null, new Checkpointer(work, 1), sink, plan, false, null).train(new AtomicBoolean());
+                data, null, new Checkpointer(work, 1), sink, plan, false, dist).train(new AtomicBoolean());
+        if (dist != null && !dist.isMain()) {
+            return ExitCode.OK; // rank 0 reports for all
+        }
         double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
         double[] tokens = measured.stream().mapToDouble(StepMetrics::tokensPerSecond).sorted().toArray();
         long peak = measured.stream().mapToLong(StepMetrics::nativeBytes).max().orElse(0);
@@ -131,6 +155,12 @@ final class BenchTrainCommand implements Callable<Integer> {
                 loraRank > 0 ? "LoRA r=" + loraRank : adapterSize > 0 ? "adapters m=" + adapterSize : "full", precision, trainableCount, batch, seconds, frames,
                 torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
                 measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6, peak / 1e6);
+        if (dist != null) {
+            out.printf("  %d processes × %d threads, %d segments per rank: %.0f ms/step, %.0f tokens/s (all ranks); gradient all-reduce "
+                            + "of %.1f MB: %.1f ms/step in flight, %.1f ms after backward%n",
+                    ranks, torch.get_num_threads(), batch, ms[ms.length / 2], tokens[tokens.length / 2], trainableCount * 4 / 1e6,
+                    dist.allReduceSecondsPerStep() * 1000, dist.exposedAllReduceSecondsPerStep() * 1000);
+        }
         out.flush();
         return ExitCode.OK;
     }

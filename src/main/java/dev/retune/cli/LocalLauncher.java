@@ -26,7 +26,7 @@ final class LocalLauncher {
 
     /** Environment variable naming the launcher's pid, so a worker can notice it is orphaned. */
     static final String LAUNCHER_PID = "RETUNE_LAUNCHER_PID";
-    private static final long GRACE_SECONDS = 30;
+    private static final long GRACE_SECONDS = 120;
 
     private LocalLauncher() {}
 

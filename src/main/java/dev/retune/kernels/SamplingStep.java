@@ -108,8 +108,9 @@ public final class SamplingStep {
             tokens = g.argmax(new LongOptional(1), false);
         } else {
             T_TensorTensor_T sorted = torch.sort(g, new BoolOptional(true), 1, true);
-            Tensor values = sorted.get0();
-            Tensor order = sorted.get1();
+            // Own handles: get0/get1 point into the tuple, which the GC may free once it is unreachable.
+            Tensor values = new Tensor(sorted.get0());
+            Tensor order = new Tensor(sorted.get1());
             long keep = filter.topK() > 0 ? Math.min(filter.topK(), vocab) : vocab;
             Tensor p = values.sub(values.narrow(1, 0, 1)).div(new Scalar(filter.temperature())).exp();
             Tensor position = torch.arange(new Scalar(vocab), new TensorOptions(ScalarType.Long)).to(g.device(), ScalarType.Long).reshape(1, vocab);

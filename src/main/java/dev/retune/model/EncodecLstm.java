@@ -47,7 +47,7 @@ public final class EncodecLstm extends Module {
         Tensor state = torch.zeros(new long[] {layers, x.size(0), dim}, x.options()); // [layers, B, D]
         T_TensorTensorTensor_T out = torch.lstm(sequence, new TensorVector(state, state), new TensorVector(weights),
                 true, layers, 0.0, false, false, false);
-        Tensor y = out.get0().add(sequence); // [T, B, D]
+        Tensor y = new Tensor(out.get0()).add(sequence); // [T, B, D]
         return y.permute(1, 2, 0); // [B, D, T]
     }
 }

@@ -97,7 +97,7 @@ public final class ResidualVectorQuantizer extends Module {
         Tensor ee = e.pow(new Scalar(2)).sum(new long[] {0}, true, new ScalarTypeOptional()); // [1, V]
         Tensor xe = x.mul(new Scalar(2)).matmul(e); // [B·T, V]
         Tensor score = xx.sub(xe).add(ee).neg(); // [B·T, V], −‖x − e‖²
-        return score.max(-1).get1().view(batch, frames); // [B, T]
+        return new Tensor(score.max(-1).get1()).view(batch, frames); // [B, T]
     }
 
     /** Codebook entries of the codes: [B, T] → [B, D, T]. */

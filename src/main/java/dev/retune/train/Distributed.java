@@ -90,8 +90,9 @@ public final class Distributed implements AutoCloseable {
     private final TCPStore server;
     private final Store store;
     private final Backend group;
-    private double allReduceSeconds;
-    private long allReduceCalls;
+    private double inFlightSeconds;
+    private double exposedSeconds;
+    private long steps;
 
     private Distributed(Env env, Device device, TCPStore server, Store store, Backend group) {
         this.env = env;
@@ -162,55 +163,57 @@ public final class Distributed implements AutoCloseable {
         }
     }
 
-    /**
-     * Replaces every parameter's gradient by its mean over the ranks. A parameter without a gradient on this rank
-     * (it took no part in this step's graph) contributes zeros, so all ranks reduce the same layout.
-     */
-    public void averageGradients(List<Tensor> parameters) {
-        long started = System.nanoTime();
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            List<List<Tensor>> buckets = new ArrayList<>();
-            List<Tensor> current = new ArrayList<>();
-            long bytes = 0;
-            for (Tensor p : parameters) {
-                if (!p.grad().defined()) {
-                    p.mutable_grad().put(torch.zeros_like(p));
-                }
-                long size = p.numel() * p.element_size();
-                boolean sameType = current.isEmpty() || current.get(0).scalar_type().intern() == p.grad().scalar_type().intern();
-                if (!current.isEmpty() && (bytes + size > BUCKET_BYTES || !sameType)) {
-                    buckets.add(current);
-                    current = new ArrayList<>();
-                    bytes = 0;
-                }
-                current.add(p.grad());
-                bytes += size;
-            }
-            if (!current.isEmpty()) {
-                buckets.add(current);
-            }
-            List<Tensor> flats = new ArrayList<>();
-            List<Work> works = new ArrayList<>();
-            for (List<Tensor> bucket : buckets) {
-                TensorVector pieces = new TensorVector();
-                bucket.forEach(g -> pieces.push_back(g.reshape(-1)));
-                Tensor flat = torch.cat(pieces);
-                flats.add(flat);
-                works.add(group.allreduce(new TensorVector(flat), sum())); // all buckets in flight at once
-            }
-            Scalar world = new Scalar((double) env.worldSize());
-            for (int b = 0; b < buckets.size(); b++) {
-                wait(works.get(b), "gradient all-reduce");
-                Tensor flat = flats.get(b).div_(world);
+    /** A bucket's all-reduce in flight: {@link #finish} waits for it and writes the means into the gradients. */
+    final class Reduction {
+        private final List<Tensor> grads;
+        private final Tensor flat;
+        private final Work work;
+        private final long started = System.nanoTime();
+
+        private Reduction(List<Tensor> grads, Tensor flat, Work work) {
+            this.grads = grads;
+            this.flat = flat;
+            this.work = work;
+        }
+
+        void finish() {
+            Distributed.this.wait(work, "gradient all-reduce");
+            try (NoGradGuard noGrad = new NoGradGuard()) {
+                flat.div_(new Scalar((double) env.worldSize()));
                 long offset = 0;
-                for (Tensor g : buckets.get(b)) {
+                for (Tensor g : grads) {
                     g.copy_(flat.narrow(0, offset, g.numel()).view(g.sizes()));
                     offset += g.numel();
                 }
             }
+            inFlightSeconds += (System.nanoTime() - started) / 1e9;
         }
-        allReduceSeconds += (System.nanoTime() - started) / 1e9;
-        allReduceCalls++;
+    }
+
+    /**
+     * Starts averaging the gradients of {@code parameters} (one dtype) as one flat all-reduce. A parameter without a
+     * gradient on this rank (it took no part in this step's graph) contributes zeros, so all ranks reduce the same layout.
+     */
+    Reduction startAverage(List<Tensor> parameters) {
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            List<Tensor> grads = new ArrayList<>();
+            TensorVector pieces = new TensorVector();
+            for (Tensor p : parameters) {
+                if (!p.grad().defined()) {
+                    p.mutable_grad().put(torch.zeros_like(p));
+                }
+                grads.add(p.grad());
+                pieces.push_back(p.grad().reshape(-1));
+            }
+            Tensor flat = torch.cat(pieces);
+            return new Reduction(grads, flat, group.allreduce(new TensorVector(flat), sum()));
+        }
+    }
+
+    /** Counts one optimizer step whose gradient averaging kept the step waiting {@code exposed} seconds after backward. */
+    void countStep(double exposed) {
+        exposedSeconds += exposed;
+        steps++;
     }
 
     /** The element-wise mean of {@code values} over the ranks. */
@@ -282,9 +285,14 @@ public final class Distributed implements AutoCloseable {
         return hash;
     }
 
-    /** Seconds spent averaging gradients, per step so far (NaN before the first). */
+    /** Seconds per step from starting each bucket's all-reduce to its averages written back, summed over buckets. */
     public double allReduceSecondsPerStep() {
-        return allReduceCalls == 0 ? Double.NaN : allReduceSeconds / allReduceCalls;
+        return steps == 0 ? Double.NaN : inFlightSeconds / steps;
+    }
+
+    /** Seconds per step that gradient averaging added after backward (what overlapping did not hide). */
+    public double exposedAllReduceSecondsPerStep() {
+        return steps == 0 ? Double.NaN : exposedSeconds / steps;
     }
 
     /** Tears the group down without waiting for peers (after an error they may be gone). */

@@ -48,6 +48,7 @@ public final class Trainer {
     private final boolean trainTextEncoder;
     private final long special;
     private final Distributed dist; // null: a single process
+    private final GradientSync gradientSync;
 
     private long step;
     private int epoch;
@@ -82,6 +83,7 @@ public final class Trainer {
         this.trainTextEncoder = trainTextEncoder;
         this.special = model.config().decoder().specialToken();
         this.dist = dist;
+        this.gradientSync = dist == null ? null : new GradientSync(dist);
     }
 
     /** Trains until {@code plan.totalSteps()}, early stopping, or {@code stop} being set (SIGINT / SIGTERM). */
@@ -113,7 +115,8 @@ public final class Trainer {
             }
         }
         if (dist != null) {
-            sink.message(String.format("gradient all-reduce: %.1f ms per step over %d ranks", dist.allReduceSecondsPerStep() * 1000, dist.worldSize()));
+            sink.message(String.format("gradient all-reduce over %d ranks: %.1f ms per step in flight, %.1f ms of it after backward",
+                    dist.worldSize(), dist.allReduceSecondsPerStep() * 1000, dist.exposedAllReduceSecondsPerStep() * 1000));
         }
         return new Result(outcome, step, bestValidLoss, bestStep, tokensSeen, scaler.skippedSteps());
     }
@@ -151,6 +154,9 @@ public final class Trainer {
             for (int micro = 0; micro < plan.gradAccum(); micro++) {
                 Batch batch = data.trainBatch(epoch, batchInEpoch);
                 advanceDataPosition();
+                if (gradientSync != null && micro == plan.gradAccum() - 1) {
+                    gradientSync.arm(openParameters()); // the last backward of the step averages while it runs
+                }
                 Forward forward = forward(batch, scaler.scale() / plan.gradAccum());
                 CodebookCrossEntropy.Result result = forward.loss();
                 double value = result.loss().item_double();
@@ -161,7 +167,7 @@ public final class Trainer {
                 tokens += batch.tokens();
             }
             if (dist != null) {
-                dist.averageGradients(openParameters());
+                gradientSync.finish();
                 double[] local = new double[codebooks + 2];
                 local[0] = loss;
                 System.arraycopy(ce, 0, local, 1, codebooks);
@@ -358,7 +364,7 @@ public final class Trainer {
                     batchInEpoch = 0;
                     epoch++;
                 }
-                sink.message("resuming with " + worldSize() + " ranks instead of " + savedWorld + ": the global batch is now "
+                sink.message("resuming on " + processes(worldSize()) + " instead of " + processes(savedWorld) + ": the global batch is now "
                         + data.batchSize() * worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
                         + " continues at batch " + batchInEpoch + ", and the data order from here differs from an uninterrupted run");
             }
@@ -397,6 +403,10 @@ public final class Trainer {
         for (int k = 0; k < sums.length; k++) {
             sums[k] += read[k] / divisor;
         }
+    }
+
+    private static String processes(int count) {
+        return count + (count == 1 ? " process" : " processes");
     }
 
     private int worldSize() {

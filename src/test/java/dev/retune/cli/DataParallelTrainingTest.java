@@ -104,6 +104,13 @@ class DataParallelTrainingTest {
             }
             assertTrue(worst < 1e-5, "weights after 4 steps differ by " + worst);
         }
+
+        // The two-process run resumes in one process: same weights and step, a different global batch (said so).
+        CliRun resumed = CliRun.of("train", config.toString(), "--json", "--out", ddp.toString(), "--set", "train.max_steps=6");
+        assertEquals(ExitCode.OK, resumed.exitCode(), resumed.err());
+        assertTrue(messages(ddp).stream().anyMatch(m -> m.startsWith("resuming on 1 process instead of 2 processes: the global batch is now 2 segments (was 4)")),
+                messages(ddp).toString());
+        assertEquals(6, losses(ddp).size());
     }
 
     @Test

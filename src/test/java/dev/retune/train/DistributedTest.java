@@ -46,27 +46,33 @@ class DistributedTest {
     }
 
     @Test
-    void gradientsAreAveragedAndMissingOnesCountAsZero() throws Exception {
+    void gradientsAreAveragedDuringBackwardAndMissingOnesCountAsZero() throws Exception {
         List<double[]> results = onTwoRanks(dist -> {
             Tensor a = torch.zeros(3).requires_grad_(true);
             Tensor b = torch.zeros(2, 2).requires_grad_(true);
             Tensor c = torch.zeros(5).requires_grad_(true); // only rank 0 gives it a gradient
             double r = dist.rank() + 1; // rank 0 contributes 1s, rank 1 contributes 2s
-            a.mul(new Scalar(r)).sum().add(b.mul(new Scalar(10 * r)).sum()).backward();
+            GradientSync sync = new GradientSync(dist);
+            a.mul(new Scalar(r)).sum().backward(); // an earlier micro-batch: accumulated, not averaged yet
+            sync.arm(List.of(a, b, c));
+            a.mul(new Scalar(r)).sum().add(b.mul(new Scalar(10 * r)).sum()).backward(); // a and b are averaged during backward
             if (dist.rank() == 0) {
                 c.mul(new Scalar(4.0)).sum().backward();
             }
-            dist.averageGradients(List.of(a, b, c));
+            int startedDuringBackward = sync.started(); // rank 0's bucket is complete: it is already on the wire
+            sync.finish();
             return new double[] {a.grad().select(0, 2).item_double(), b.grad().select(0, 1).select(0, 1).item_double(),
-                c.grad().select(0, 4).item_double(), dist.mean(new double[] {r})[0], dist.sum(new double[] {r})[0]};
+                c.grad().select(0, 4).item_double(), dist.mean(new double[] {r})[0], dist.sum(new double[] {r})[0], startedDuringBackward};
         });
         for (double[] r : results) {
-            assertEquals(1.5, r[0]);
+            assertEquals(3.0, r[0]); // (2·1 + 2·2) / 2: both micro-batches count
             assertEquals(15.0, r[1]);
             assertEquals(2.0, r[2]); // (4 + 0) / 2
             assertEquals(1.5, r[3]);
             assertEquals(3.0, r[4]);
         }
+        assertEquals(1.0, results.get(0)[5]);
+        assertEquals(0.0, results.get(1)[5]); // c never got a gradient on rank 1: finish() started the bucket
     }
 
     @Test
