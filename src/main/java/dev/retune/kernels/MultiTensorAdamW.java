@@ -101,18 +101,28 @@ public final class MultiTensorAdamW {
         }
     }
 
-    private static void kernel(List<Entry> entries, Hyper hyper) {
+    /** The kernel's tensor table (struct RetuneAdamwTensor[], little-endian) for {@code entries}. */
+    static ByteBuffer table(List<Entry> entries) {
         ByteBuffer table = ByteBuffer.allocate(entries.size() * TABLE_ENTRY).order(ByteOrder.LITTLE_ENDIAN);
         long chunks = 0;
         for (Entry e : entries) {
             table.putLong(e.param().data_ptr().address()).putLong(e.grad().data_ptr().address())
                     .putLong(e.expAvg().data_ptr().address()).putLong(e.expAvgSq().data_ptr().address())
                     .putLong(e.param().numel()).putFloat((float) e.lr()).putFloat((float) e.weightDecay()).putLong(chunks);
-            chunks += (e.param().numel() + CHUNK - 1) / CHUNK;
+            chunks += chunks(e);
         }
+        return table.flip();
+    }
+
+    private static long chunks(Entry e) {
+        return (e.param().numel() + CHUNK - 1) / CHUNK;
+    }
+
+    private static void kernel(List<Entry> entries, Hyper hyper) {
+        long chunks = entries.stream().mapToLong(MultiTensorAdamW::chunks).sum();
         Tensor first = entries.get(0).param();
         // The table travels with the launch on the same stream; the caching allocator keeps its memory until then.
-        Tensor onDevice = torch.tensor(table.array()).to(first.device(), ScalarType.Byte);
+        Tensor onDevice = torch.tensor(table(entries).array()).to(first.device(), ScalarType.Byte);
         try (LaunchArgs args = new LaunchArgs(7)) {
             args.pointer(onDevice).i32(entries.size()).f32((float) hyper.beta1()).f32((float) hyper.beta2()).f32((float) hyper.eps())
                     .f32((float) hyper.biasCorrection1()).f32((float) hyper.biasCorrection2());

@@ -1,5 +1,6 @@
 package dev.retune.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.KernelsConfig.Mode;
@@ -77,5 +78,33 @@ class MultiTensorAdamWTest {
         CodebookCrossEntropyTest.assertMessage("tensor 0 tensors must be contiguous",
                 () -> adamw.step(List.of(new MultiTensorAdamW.Entry(torch.randn(4, 3).t(), torch.randn(3, 4), torch.zeros(3, 4), torch.zeros(3, 4), 1e-3, 0)),
                         new MultiTensorAdamW.Hyper(0.9, 0.99, 1e-8, 1)));
+    }
+
+    @Test
+    void theKernelsTableHoldsPointersSizesRatesAndChunkOffsets() {
+        Tensor a = torch.zeros(4097); // two 4096-element chunks
+        Tensor b = torch.zeros(3);
+        Tensor ga = torch.ones(4097);
+        Tensor gb = torch.ones(3);
+        List<MultiTensorAdamW.Entry> entries = List.of(
+                new MultiTensorAdamW.Entry(a, ga, torch.zeros(4097), torch.zeros(4097), 1e-3, 0.01),
+                new MultiTensorAdamW.Entry(b, gb, torch.zeros(3), torch.zeros(3), 2e-3, 0.0));
+        java.nio.ByteBuffer table = MultiTensorAdamW.table(entries);
+        assertEquals(2 * MultiTensorAdamW.TABLE_ENTRY, table.remaining());
+        assertEquals(a.data_ptr().address(), table.getLong(0));
+        assertEquals(ga.data_ptr().address(), table.getLong(8));
+        assertEquals(entries.get(0).expAvgSq().data_ptr().address(), table.getLong(24));
+        assertEquals(4097, table.getLong(32));
+        assertEquals(1e-3f, table.getFloat(40));
+        assertEquals(0.01f, table.getFloat(44));
+        assertEquals(0, table.getLong(48));
+        assertEquals(b.data_ptr().address(), table.getLong(56));
+        assertEquals(3, table.getLong(56 + 32));
+        assertEquals(2, table.getLong(56 + 48), "tensor 1 starts after tensor 0's two chunks");
+        byte[] bytes = new byte[table.remaining()];
+        table.duplicate().get(bytes);
+        Tensor asTensor = torch.tensor(bytes).to(ScalarType.Byte);
+        assertEquals(bytes.length, asTensor.numel());
+        assertEquals(Byte.toUnsignedInt(bytes[3]), asTensor.select(0, 3).item_int(), "bytes survive the device copy's dtype cast");
     }
 }
