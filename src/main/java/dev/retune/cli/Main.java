@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 "  4  data check failed: --strict found problems, or no usable rows remain",
                 "  5  model verify found a mismatch or a tensor it could not check",
                 "  6  training diverged (non-finite loss or gradient norm); the last good checkpoint is kept",
+                "  7  multi-process training lost a rank (crashed, killed, hung); the others were stopped",
                 "  130 / 143  training interrupted by SIGINT / SIGTERM, after writing a checkpoint"})
 public final class Main implements Runnable {
 
