@@ -56,7 +56,7 @@ public final class CodebookCrossEntropy {
     }
 
     private boolean useKernel(Tensor logits) {
-        return Kernels.use(Kernel.CODEBOOK_LOSS, mode, logits, () -> selfCheck(logits.device()));
+        return Kernels.use(Kernel.CODEBOOK_LOSS, mode, logits, dtype -> selfCheck(logits.device(), dtype));
     }
 
     static void check(Tensor logits, Tensor targets, Tensor mask) {
@@ -161,15 +161,16 @@ public final class CodebookCrossEntropy {
     }
 
     /** Largest difference between kernel and reference (per-codebook loss and relative gradient) on a random input. */
-    private static double selfCheck(Device device) {
-        Tensor logits = SelfCheckInputs.normal(1, 3.0, device, 2, 4, 37, 2048);
+    private static double selfCheck(Device device, ScalarType dtype) {
+        Tensor logits = SelfCheckInputs.normal(1, 3.0, device, 2, 4, 37, 2048).to(dtype);
         Tensor targets = SelfCheckInputs.integers(2, 2048, device, 2, 4, 37);
         Tensor mask = SelfCheckInputs.integers(3, 5, device, 2, 4, 37).gt(new Scalar(0)); // ~80% valid
         Result fused = kernel(logits, targets, mask, 0.5);
         Result plain = reference(logits, targets, mask, 0.5);
         double lossError = fused.perCodebook().sub(plain.perCodebook()).abs().max().item_double();
-        double gradError = fused.logitsGrad().sub(plain.logitsGrad()).abs().max().item_double()
-                / Math.max(1e-12, plain.logitsGrad().abs().max().item_double());
+        Tensor reference = plain.logitsGrad().to(ScalarType.Float);
+        double gradError = fused.logitsGrad().to(ScalarType.Float).sub(reference).abs().max().item_double()
+                / Math.max(1e-12, reference.abs().max().item_double());
         return Math.max(lossError, gradError);
     }
 }

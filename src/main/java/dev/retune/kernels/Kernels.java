@@ -5,8 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.DoubleSupplier;
+import java.util.function.ToDoubleFunction;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Decides, per call, whether a kernel or its libtorch reference runs, and remembers each kernel's self-check per
@@ -15,7 +16,10 @@ import org.bytedeco.pytorch.Tensor;
  */
 public final class Kernels {
 
-    /** Retune's kernels: the config key, the parity tolerance of the self-check and the CUDA functions it launches. */
+    /**
+     * Retune's kernels: the config key, the parity tolerance of the self-check (for fp32 inputs; half-precision inputs
+     * allow one rounding step of their outputs, see {@link #tolerance}) and the CUDA functions it launches.
+     */
     public enum Kernel {
         CODEBOOK_LOSS("codebook_loss", 2e-3, List.of("retune_ce_forward_f32", "retune_ce_forward_bf16", "retune_ce_forward_f16",
                 "retune_ce_backward_f32", "retune_ce_backward_bf16", "retune_ce_backward_f16")),
@@ -37,24 +41,41 @@ public final class Kernels {
             return key;
         }
 
+        /**
+         * The self-check's tolerance for inputs of {@code dtype}: kernel and reference round their fp32 results to the
+         * output dtype separately, so a value near a rounding boundary may differ by one step (2⁻⁸ for bf16, 2⁻¹¹
+         * for fp16) of the largest output. The sampling check counts differing tokens and is unaffected.
+         */
+        double tolerance(ScalarType dtype) {
+            if (this == SAMPLING) {
+                return tolerance;
+            }
+            return switch (dtype) {
+                case BFloat16 -> Math.max(tolerance, 1.0 / 128);
+                case Half -> Math.max(tolerance, 1.0 / 1024);
+                default -> tolerance;
+            };
+        }
+
         /** The {@code extern "C"} CUDA functions it launches. */
         public List<String> functions() {
             return functions;
         }
     }
 
-    private static final Map<String, String> DISABLED = new HashMap<>(); // "kernel@device" → why
+    private static final Map<String, String> DISABLED = new HashMap<>(); // "kernel@device/dtype" → why
     private static final Set<String> PASSED = new java.util.HashSet<>();
 
     private Kernels() {}
 
     /**
      * Whether {@code kernel} runs for tensors like {@code sample}: never when off or on the CPU (where on is an
-     * error), else once the module loads and the self-check passed.
+     * error), else once the module loads and the self-check passed on that device for the sample's dtype.
      *
-     * @param selfCheck the kernel's largest error against its reference on a small random input on that device
+     * @param selfCheck the kernel's largest error against its reference on a small random input of the given dtype
+     *                  on the sample's device
      */
-    static synchronized boolean use(Kernel kernel, Mode mode, Tensor sample, DoubleSupplier selfCheck) {
+    static synchronized boolean use(Kernel kernel, Mode mode, Tensor sample, ToDoubleFunction<ScalarType> selfCheck) {
         if (mode == Mode.OFF) {
             return false;
         }
@@ -66,7 +87,8 @@ public final class Kernels {
             return false;
         }
         int device = sample.device().index();
-        String at = kernel.key() + "@cuda:" + device;
+        ScalarType dtype = sample.scalar_type().intern();
+        String at = kernel.key() + "@cuda:" + device + "/" + dtype;
         if (PASSED.contains(at)) {
             return true;
         }
@@ -74,10 +96,10 @@ public final class Kernels {
         if (reason == null) {
             try {
                 CudaModule.on(device);
-                double error = selfCheck.getAsDouble();
-                if (!(error <= kernel.tolerance)) {
-                    reason = "its self-check against the libtorch reference failed (max error " + error + ", tolerance "
-                            + kernel.tolerance + ")";
+                double error = selfCheck.applyAsDouble(dtype);
+                if (!(error <= kernel.tolerance(dtype))) {
+                    reason = "its self-check against the libtorch reference failed for " + dtype + " (max error " + error
+                            + ", tolerance " + kernel.tolerance(dtype) + ")";
                 }
             } catch (KernelException e) {
                 reason = e.getMessage();
@@ -88,7 +110,7 @@ public final class Kernels {
             }
             DISABLED.put(at, reason);
             if (mode == Mode.AUTO) {
-                System.err.println("warning: kernel " + kernel.key() + " is disabled on cuda:" + device + ": " + reason
+                System.err.println("warning: kernel " + kernel.key() + " is disabled on cuda:" + device + " for " + dtype + ": " + reason
                         + "; using the libtorch reference");
             }
         }

@@ -56,7 +56,7 @@ public final class MultiTensorAdamW {
         }
         check(entries, hyper);
         Tensor first = entries.get(0).param();
-        if (Kernels.use(Kernel.ADAMW, mode, first, () -> selfCheck(first.device()))) {
+        if (Kernels.use(Kernel.ADAMW, mode, first, dtype -> selfCheck(first.device()))) {
             kernel(entries, hyper);
         } else {
             reference(entries, hyper);

@@ -52,7 +52,7 @@ public final class SamplingStep {
     public Tensor sample(Tensor cond, Tensor uncond, Filter filter, long seed, long step) {
         check(cond, uncond, filter);
         boolean fits = cond.size(2) <= KERNEL_MAX_VOCAB;
-        if (fits && Kernels.use(Kernel.SAMPLING, mode, cond, () -> selfCheck(cond.device()))) {
+        if (fits && Kernels.use(Kernel.SAMPLING, mode, cond, dtype -> selfCheck(cond.device(), dtype))) {
             return kernel(cond, uncond, filter, seed, step);
         }
         if (!fits && mode == Mode.ON && cond.is_cuda()) {
@@ -156,9 +156,9 @@ public final class SamplingStep {
      * Share of tokens where kernel and reference differ on random logits (guided, top-k 250, top-p 0.9, and greedy):
      * only rows whose uniform lands within rounding of a CDF step may differ.
      */
-    private static double selfCheck(Device device) {
-        Tensor cond = SelfCheckInputs.normal(11, 2.0, device, 8, 4, 2048);
-        Tensor uncond = SelfCheckInputs.normal(12, 2.0, device, 8, 4, 2048);
+    private static double selfCheck(Device device, ScalarType dtype) {
+        Tensor cond = SelfCheckInputs.normal(11, 2.0, device, 8, 4, 2048).to(dtype);
+        Tensor uncond = SelfCheckInputs.normal(12, 2.0, device, 8, 4, 2048).to(dtype);
         double worst = 0;
         for (Filter filter : new Filter[] {new Filter(3f, 1f, 250, 0f), new Filter(1f, 0.7f, 0, 0.9f), new Filter(3f, 0f, 0, 0f)}) {
             for (long step = 0; step < 4; step++) {

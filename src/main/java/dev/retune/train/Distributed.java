@@ -124,8 +124,7 @@ public final class Distributed implements AutoCloseable {
                 group = new ProcessGroupNCCL(store, env.rank(), env.worldSize(), nccl);
             } else {
                 ProcessGroupGloo.Options gloo = ProcessGroupGloo.Options.create(new Milliseconds(timeoutMs));
-                gloo.devices(new GlooDeviceVector(env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost")
-                        ? ProcessGroupGloo.createDeviceForHostname("127.0.0.1") : ProcessGroupGloo.createDefaultDevice()));
+                gloo.devices(new GlooDeviceVector(glooDevice(env)));
                 group = new ProcessGroupGloo(store, env.rank(), env.worldSize(), gloo);
             }
             return new Distributed(env, device, server, store, group);
@@ -133,6 +132,19 @@ public final class Distributed implements AutoCloseable {
             throw new PeerFailedException("rank " + env.rank() + " of " + env.worldSize() + " could not join the process group at "
                     + env.masterAddr() + ":" + env.masterPort() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The network interface Gloo talks over: {@code GLOO_SOCKET_IFNAME} when set (as in PyTorch), loopback for a
+     * single-machine run, else the interface of this host's name.
+     */
+    private static org.bytedeco.pytorch.gloo.Device glooDevice(Env env) {
+        String ifname = System.getenv("GLOO_SOCKET_IFNAME");
+        if (ifname != null && !ifname.isBlank()) {
+            return ProcessGroupGloo.createDeviceForInterface(ifname.split(",")[0].trim());
+        }
+        boolean local = env.masterAddr().equals("127.0.0.1") || env.masterAddr().equals("localhost");
+        return local ? ProcessGroupGloo.createDeviceForHostname("127.0.0.1") : ProcessGroupGloo.createDefaultDevice();
     }
 
     public int rank() {

@@ -47,9 +47,9 @@ class KernelsTest {
     @Test
     void onTheCpuTheReferenceRunsAndForcingAKernelOnIsAnError() {
         Tensor cpu = torch.zeros(2);
-        assertFalse(Kernels.use(Kernel.CODEBOOK_LOSS, Mode.AUTO, cpu, () -> 0));
-        assertFalse(Kernels.use(Kernel.CODEBOOK_LOSS, Mode.OFF, cpu, () -> 0));
-        KernelException e = assertThrows(KernelException.class, () -> Kernels.use(Kernel.ADAMW, Mode.ON, cpu, () -> 0));
+        assertFalse(Kernels.use(Kernel.CODEBOOK_LOSS, Mode.AUTO, cpu, dtype -> 0));
+        assertFalse(Kernels.use(Kernel.CODEBOOK_LOSS, Mode.OFF, cpu, dtype -> 0));
+        KernelException e = assertThrows(KernelException.class, () -> Kernels.use(Kernel.ADAMW, Mode.ON, cpu, dtype -> 0));
         assertTrue(e.getMessage().contains("kernels.adamw is on"), e.getMessage());
     }
 
