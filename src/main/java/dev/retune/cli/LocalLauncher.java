@@ -117,9 +117,7 @@ final class LocalLauncher {
                             code > 128 ? " (signal " + (code - 128) + ")" : "");
                     err.flush();
                     stopAll(workers);
-                    // A worker's own verdict (bad config, diverged, interrupted) says more than "a worker failed".
-                    return code == ExitCode.INTERNAL_ERROR || code > 128 && code != ExitCode.INTERRUPTED && code != 143
-                            ? ExitCode.PEER_FAILED : code;
+                    return verdict(code, workers);
                 }
             }
             if (!running) {
@@ -132,6 +130,25 @@ final class LocalLauncher {
                 return ExitCode.INTERRUPTED;
             }
         }
+    }
+
+    /**
+     * The run's exit code once every worker has stopped. The first worker to fail may have given its own verdict (bad
+     * config, no data, diverged, or a user's signal); if it crashed, was killed or lost its peers, another worker may
+     * still have said why (bad input ... diverged: 2 to 6; not 130 / 143, which the launcher's own SIGTERM causes);
+     * otherwise 7.
+     */
+    private static int verdict(int first, List<Process> workers) {
+        if (first >= ExitCode.USAGE && first <= ExitCode.DIVERGED || first == ExitCode.INTERRUPTED || first == 143) {
+            return first;
+        }
+        for (Process p : workers) {
+            int code = p.isAlive() ? ExitCode.PEER_FAILED : p.exitValue();
+            if (code >= ExitCode.USAGE && code <= ExitCode.DIVERGED) {
+                return code;
+            }
+        }
+        return ExitCode.PEER_FAILED;
     }
 
     /** SIGTERM to every live worker (they checkpoint and exit), SIGKILL to any still alive after the grace period. */
