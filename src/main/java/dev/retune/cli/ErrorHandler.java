@@ -3,6 +3,7 @@ package dev.retune.cli;
 import dev.retune.config.ConfigException;
 import dev.retune.data.AudioException;
 import dev.retune.data.DatasetException;
+import dev.retune.kernels.KernelException;
 import dev.retune.model.ModelException;
 import dev.retune.model.SafetensorsException;
 import dev.retune.train.PeerFailedException;
@@ -22,7 +23,8 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
             return ExitCode.PEER_FAILED;
         }
         if (e instanceof DatasetException || e instanceof ConfigException || e instanceof AudioException
-                || e instanceof ModelException || e instanceof SafetensorsException || e instanceof TrainingException) {
+                || e instanceof ModelException || e instanceof SafetensorsException || e instanceof TrainingException
+                || e instanceof KernelException) {
             cli.getErr().println("error: " + e.getMessage());
             return ExitCode.BAD_INPUT;
         }

@@ -21,17 +21,19 @@ public final class Kernels {
      * allow one rounding step of their outputs, see {@link #tolerance}) and the CUDA functions it launches.
      */
     public enum Kernel {
-        CODEBOOK_LOSS("codebook_loss", 2e-3, List.of("retune_ce_forward_f32", "retune_ce_forward_bf16", "retune_ce_forward_f16",
+        CODEBOOK_LOSS("codebook_loss", "kernels.codebook_loss", 2e-3, List.of("retune_ce_forward_f32", "retune_ce_forward_bf16", "retune_ce_forward_f16",
                 "retune_ce_backward_f32", "retune_ce_backward_bf16", "retune_ce_backward_f16")),
-        ADAMW("adamw", 1e-5, List.of("retune_adamw_f32")),
-        SAMPLING("sampling", 0.02, List.of("retune_sample_f32", "retune_sample_bf16", "retune_sample_f16"));
+        ADAMW("adamw", "kernels.adamw", 1e-5, List.of("retune_adamw_f32")),
+        SAMPLING("sampling", "kernels.sampling / --sampling-kernel", 0.02, List.of("retune_sample_f32", "retune_sample_bf16", "retune_sample_f16"));
 
         private final String key;
+        private final String setting;
         private final double tolerance;
         private final List<String> functions;
 
-        Kernel(String key, double tolerance, List<String> functions) {
+        Kernel(String key, String setting, double tolerance, List<String> functions) {
             this.key = key;
+            this.setting = setting;
             this.tolerance = tolerance;
             this.functions = functions;
         }
@@ -81,7 +83,7 @@ public final class Kernels {
         }
         if (!sample.is_cuda()) {
             if (mode == Mode.ON) {
-                throw new KernelException("kernels." + kernel.key() + " is on, but this runs on the CPU: the kernels need a CUDA device"
+                throw new KernelException(kernel.setting + " is on, but this runs on the CPU: the kernels need a CUDA device"
                         + " (set it to auto to use them where they can run)");
             }
             return false;
@@ -115,7 +117,7 @@ public final class Kernels {
             }
         }
         if (mode == Mode.ON) {
-            throw new KernelException("kernels." + kernel.key() + " is on, but the kernel cannot run on cuda:" + device + ": " + reason);
+            throw new KernelException(kernel.setting + " is on, but the kernel cannot run on cuda:" + device + ": " + reason);
         }
         return false;
     }

@@ -138,6 +138,17 @@ class GenerateCommandTest {
         assertTrue(noCheckpoint.err().contains("config.yaml"), noCheckpoint.err());
     }
 
+    @Test
+    void forcingTheSamplingKernelOnTheCpuIsAClearErrorAndOffEqualsAuto() throws Exception {
+        CliRun forced = CliRun.of("generate", "--model", model.toString(), "--prompt", "x", "--duration", "1", "--device", "cpu",
+                "--sampling-kernel", "on", "--out", dir.resolve("forced.wav").toString());
+
+        assertEquals(ExitCode.BAD_INPUT, forced.exitCode(), forced.err());
+        assertTrue(forced.err().contains("--sampling-kernel is on, but this runs on the CPU"), forced.err());
+        // On the CPU auto and off both run the libtorch reference: the same seed gives the same audio.
+        assertArrayEquals(generate("auto.wav", "--sampling-kernel", "auto"), generate("off.wav", "--sampling-kernel", "off"));
+    }
+
     private static byte[] generate(String name, String... extra) throws Exception {
         Path out = dir.resolve(name);
         List<String> args = new java.util.ArrayList<>(List.of("generate", "--model", model.toString(), "--prompt", PROMPT,

@@ -106,6 +106,23 @@ class TrainCommandTest {
     }
 
     @Test
+    void aKernelForcedOnWhereItCannotRunIsBadInputNamingTheKey() {
+        CliRun run = CliRun.of("train", config.toString(), "--json", "--out", dir.resolve("forced-kernel").toString(),
+                "--set", "kernels.adamw=on", "--set", "device.kind=cpu");
+
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode(), run.err());
+        assertTrue(run.err().contains("kernels.adamw is on, but this runs on the CPU"), run.err());
+    }
+
+    @Test
+    void nprocBelowOneIsAUsageError() {
+        CliRun run = CliRun.of("train", config.toString(), "--nproc", "0");
+
+        assertEquals(ExitCode.USAGE, run.exitCode());
+        assertTrue(run.err().contains("--nproc must be at least 1"), run.err());
+    }
+
+    @Test
     void resumeWithoutACheckpointIsAUsageError() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty-run"));
 
