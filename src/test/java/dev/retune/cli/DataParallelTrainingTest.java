@@ -113,31 +113,42 @@ class DataParallelTrainingTest {
         assertEquals(6, losses(ddp).size());
     }
 
-    @Test
-    void killingAWorkerStopsTheOtherAndTheRerunResumes() throws Exception {
-        Path config = config();
-        Path runDir = dir.resolve("run");
-        Path stderr = dir.resolve("stderr.txt");
+    /** `retune train CONFIG --nproc 2 --json` as a real process, for 1000 steps, checkpointing every 2. */
+    private Process startLauncher(Path config, Path runDir, Path stderr) throws IOException {
         List<String> command = List.of(System.getProperty("java.home") + "/bin/java", "-Xmx1g",
                 "-Djava.awt.headless=true", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
                 "-cp", System.getProperty("java.class.path"), "dev.retune.cli.Main",
                 "train", config.toString(), "--nproc", "2", "--json", "--out", runDir.toString(),
                 "--set", "train.max_steps=1000", "--set", "checkpoint.every=2");
-        Process launcher = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+        return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    }
+
+    /** Reads the launcher's stdout (rank 0's JSON lines) until step {@code step} was logged. */
+    private static void awaitStep(BufferedReader out, long step, Path stderr) throws IOException {
+        long seen = 0;
+        while (seen < step) {
+            String line = out.readLine();
+            if (line == null) {
+                fail("the run ended before step " + step + "; stderr:\n" + Files.readString(stderr));
+            }
+            assertTrue(line.startsWith("{"), "rank 0's stdout holds JSON lines only: " + line);
+            JsonNode record = JsonMapper.shared().readTree(line);
+            if (record.get("type").asString().equals("step")) {
+                seen = record.get("step").asLong();
+            }
+        }
+    }
+
+    @Test
+    void killingAWorkerStopsTheOtherAndTheRerunResumes() throws Exception {
+        Path config = config();
+        Path runDir = dir.resolve("run");
+        Path stderr = dir.resolve("stderr.txt");
+        Process launcher = startLauncher(config, runDir, stderr);
         List<ProcessHandle> workers;
         int exit;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
-            long step = 0;
-            for (String line = out.readLine(); step < 5; line = out.readLine()) {
-                if (line == null) {
-                    fail("the run ended before step 5; stderr:\n" + Files.readString(stderr));
-                }
-                assertTrue(line.startsWith("{"), "rank 0's stdout holds JSON lines only: " + line);
-                JsonNode record = JsonMapper.shared().readTree(line);
-                if (record.get("type").asString().equals("step")) {
-                    step = record.get("step").asLong();
-                }
-            }
+            awaitStep(out, 5, stderr);
             workers = launcher.toHandle().children().toList();
             assertEquals(2, workers.size());
             workers.get(1).destroyForcibly(); // kill -9 one worker mid-run
@@ -161,5 +172,33 @@ class DataParallelTrainingTest {
         assertTrue(messages(runDir).contains(String.format("resumed from step-%07d (step %d, epoch %d)", saved, saved, saved)),
                 messages(runDir).toString());
         assertEquals(saved + 2, new Checkpointer(runDir, 2).latest(new ArrayList<>()).orElseThrow().state().step());
+    }
+
+    @Test
+    void sigtermToTheLauncherStopsEveryWorkerAtTheSameStepAfterACheckpoint() throws Exception {
+        Path config = config();
+        Path runDir = dir.resolve("run");
+        Path stderr = dir.resolve("stderr.txt");
+        Process launcher = startLauncher(config, runDir, stderr);
+        List<ProcessHandle> workers;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8))) {
+            awaitStep(out, 3, stderr);
+            workers = launcher.toHandle().children().toList();
+            launcher.destroy(); // SIGTERM to the launcher only: it passes it on
+            assertTrue(launcher.waitFor(90, TimeUnit.SECONDS), "the launcher did not stop after SIGTERM");
+        } finally {
+            launcher.destroyForcibly();
+        }
+        assertEquals(143, launcher.exitValue(), Files.readString(stderr));
+        for (ProcessHandle worker : workers) {
+            worker.onExit().get(30, TimeUnit.SECONDS);
+        }
+        long saved = new Checkpointer(runDir, 2).latest(new ArrayList<>()).orElseThrow().state().step();
+        List<Double> logged = losses(runDir);
+        assertEquals(logged.size(), saved, "the last logged step was checkpointed: both ranks stopped there");
+        assertTrue(messages(runDir).stream().anyMatch(m -> m.startsWith(String.format("checkpoint step-%07d", saved))
+                && m.endsWith("(weights bit-identical on all 2 ranks)")), messages(runDir).toString());
+        JsonNode summary = JsonMapper.shared().readTree(Files.readString(runDir.resolve("summary.json")));
+        assertEquals("interrupted", summary.get("exit_reason").asString());
     }
 }
