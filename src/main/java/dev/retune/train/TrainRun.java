@@ -2,6 +2,7 @@ package dev.retune.train;
 
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
+import dev.retune.config.ConfigException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
@@ -80,6 +81,10 @@ public final class TrainRun {
     public Trainer.Result run(Output output, AtomicBoolean stop) throws IOException {
         Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
         Device selected = Devices.select(config.device());
+        if (env.isPresent() && selected.is_cuda() && env.get().localRank() >= torch.cuda_device_count()) {
+            throw new ConfigException("rank " + env.get().rank() + " wants GPU cuda:" + env.get().localRank() + " (LOCAL_RANK), but this machine has "
+                    + torch.cuda_device_count() + "; start at most one process per GPU (or set device.kind: cpu)");
+        }
         Device device = env.isPresent() && selected.is_cuda() ? new Device("cuda:" + env.get().localRank()) : selected;
         try (Distributed dist = env.map(e -> Distributed.connect(e, device, DIST_TIMEOUT_MS)).orElse(null)) {
             return run(output, stop, device, dist);
@@ -236,7 +241,7 @@ public final class TrainRun {
         Path dir = m.path() == null ? runDir.resolve("base-model") : Path.of(m.path());
         if (!Files.exists(dir.resolve(ModelFolder.CONFIG))) {
             if (m.preset() == null) {
-                throw new dev.retune.config.ConfigException("model.path " + dir + " holds no model (config.json missing); set model.preset to create one");
+                throw new ConfigException("model.path " + dir + " holds no model (config.json missing); set model.preset to create one");
             }
             createPreset(dir, m);
         }
@@ -246,7 +251,7 @@ public final class TrainRun {
     private void createPreset(Path dir, ModelConfig m) {
         String preset = m.preset().value();
         if (!preset.equals("tiny")) {
-            throw new dev.retune.config.ConfigException(dir + " holds no model (no config.json): put the downloaded facebook/musicgen-"
+            throw new ConfigException(dir + " holds no model (no config.json): put the downloaded facebook/musicgen-"
                     + preset + " folder there, or point model.path at your copy (--set model.path=...); only the tiny preset is created from scratch");
         }
         torch.manual_seed(m.seed());
@@ -288,7 +293,7 @@ public final class TrainRun {
         var p = config.precision();
         boolean fp16 = p.mode().value().equals("fp16");
         if (fp16 && !device.is_cuda()) {
-            throw new dev.retune.config.ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
+            throw new ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
         }
         return new LossScaler(fp16, p.initialScale(), p.growthFactor(), p.backoffFactor(), p.growthInterval());
     }
@@ -323,7 +328,7 @@ public final class TrainRun {
         if (Files.exists(file)) {
             RetuneConfig previous = ConfigLoader.load(file, List.of());
             if (!withoutLength(previous).equals(withoutLength(config))) {
-                throw new dev.retune.config.ConfigException(runDir + " was trained with a different config (" + file
+                throw new ConfigException(runDir + " was trained with a different config (" + file
                         + "); use another --out folder, or the same config (only train.max_steps / train.epochs may change)");
             }
         }
