@@ -168,11 +168,8 @@ public final class Trainer {
             }
             if (dist != null) {
                 gradientSync.finish();
-                double[] local = new double[codebooks + 2];
-                local[0] = loss;
-                System.arraycopy(ce, 0, local, 1, codebooks);
-                local[codebooks + 1] = tokens;
-                double[] global = dist.sum(local);
+                // Every rank reports (and decides on) the same numbers: the mean loss, the total tokens.
+                double[] global = dist.sum(concat(loss, ce, tokens));
                 loss = global[0] / dist.worldSize();
                 for (int k = 0; k < codebooks; k++) {
                     ce[k] = global[1 + k] / dist.worldSize();
@@ -283,10 +280,7 @@ public final class Trainer {
             }
         }
         if (dist != null) {
-            double[] local = new double[codebooks + 1];
-            local[0] = loss;
-            System.arraycopy(ce, 0, local, 1, codebooks);
-            double[] global = dist.sum(local);
+            double[] global = dist.sum(concat(loss, ce)); // each rank summed its share of loss / batches
             loss = global[0];
             System.arraycopy(global, 1, ce, 0, codebooks);
         }
@@ -394,6 +388,15 @@ public final class Trainer {
             }
         }
         return parameters;
+    }
+
+    /** [first, middle..., last...] as one array, for a single all-reduce. */
+    private static double[] concat(double first, double[] middle, double... last) {
+        double[] all = new double[1 + middle.length + last.length];
+        all[0] = first;
+        System.arraycopy(middle, 0, all, 1, middle.length);
+        System.arraycopy(last, 0, all, 1 + middle.length, last.length);
+        return all;
     }
 
     private static void addInto(double[] sums, Tensor perCodebook, double divisor) {
