@@ -33,11 +33,12 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
             "  retune train configs/demo.yaml",
             "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
-            "  retune train my.yaml --json > log.jsonl      # JSON lines on stdout, no progress bar",
-            "  retune train configs/demo.yaml --nproc 2         # two data-parallel worker processes",
-            "", "Exit codes: 0 finished (or stopped early by eval.patience); 3 bad config or input; 4 no usable",
-            "  training data; 6 diverged (non-finite loss); 7 a worker of a multi-process run failed;",
-            "  130 / 143 interrupted by SIGINT / SIGTERM after a checkpoint."})
+            "  retune train my.yaml --json > log.jsonl   # JSON lines on stdout, no bar",
+            "  retune train configs/demo.yaml --nproc 2  # two data-parallel workers",
+            "", "Exit codes: 0 finished (or stopped early by eval.patience); 3 bad config",
+            "  or input; 4 no usable training data; 6 diverged (non-finite loss);",
+            "  7 a worker of a multi-process run failed; 130 / 143 interrupted by",
+            "  SIGINT / SIGTERM after a checkpoint."})
 final class TrainCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "CONFIG", description = "YAML (or JSON) config.")
