@@ -39,11 +39,11 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--cfg", description = "Guidance scale; 1 = off (default: ${DEFAULT-VALUE}).")
     double cfg = 3.0;
 
-    @Option(names = "--device", description = "auto (CUDA when available), cpu or cuda (default: ${DEFAULT-VALUE}).")
-    DeviceConfig.Kind deviceKind = DeviceConfig.Kind.AUTO;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto (CUDA when available), cpu or cuda (default: ${DEFAULT-VALUE}).")
+    DeviceConfig.Kind deviceKind;
 
-    @Option(names = "--sampling-kernel", description = "The fused CUDA sampling kernel: auto, on or off (default: ${DEFAULT-VALUE}).")
-    KernelsConfig.Mode samplingKernel = KernelsConfig.Mode.AUTO;
+    @Option(names = "--sampling-kernel", paramLabel = "MODE", defaultValue = "auto", description = "The fused CUDA sampling kernel: auto, on or off (default: ${DEFAULT-VALUE}).")
+    KernelsConfig.Mode samplingKernel;
 
     @Option(names = "--no-cache", description = "Recompute the whole sequence at every step.")
     boolean noCache;

@@ -47,8 +47,8 @@ final class BenchKernelsCommand implements Callable<Integer> {
     @Option(names = "--iterations", description = "Timed calls per case, after 2 warm-up calls (default: ${DEFAULT-VALUE}).")
     int iterations = 10;
 
-    @Option(names = "--device", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
-    DeviceConfig.Kind deviceKind = DeviceConfig.Kind.AUTO;
+    @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto, cpu or cuda (default: ${DEFAULT-VALUE}).")
+    DeviceConfig.Kind deviceKind;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
