@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -151,7 +152,7 @@ final class BenchKernelsCommand implements Callable<Integer> {
     }
 
     private TensorOptions options(ScalarType dtype) {
-        return new TensorOptions(dtype).device(new org.bytedeco.pytorch.DeviceOptional(device));
+        return new TensorOptions(dtype).device(new DeviceOptional(device));
     }
 
     private void synchronize() {

@@ -2,6 +2,7 @@ package dev.retune.kernels;
 
 import dev.retune.config.KernelsConfig.Mode;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -66,7 +67,7 @@ public final class Kernels {
     }
 
     private static final Map<String, String> DISABLED = new HashMap<>(); // "kernel@device/dtype" → why
-    private static final Set<String> PASSED = new java.util.HashSet<>();
+    private static final Set<String> PASSED = new HashSet<>();
 
     private Kernels() {}
 
@@ -125,10 +126,5 @@ public final class Kernels {
     /** The module on the tensor's device (only called once {@link #use} said yes). */
     static CudaModule module(Tensor onDevice) {
         return CudaModule.on(onDevice.device().index());
-    }
-
-    /** Which kernels the jar holds machine code for, per GPU architecture (empty: built without nvcc). */
-    public static Map<String, Set<String>> built() {
-        return CudaModule.manifest();
     }
 }

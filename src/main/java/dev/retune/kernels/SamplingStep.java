@@ -4,8 +4,11 @@ import dev.retune.config.KernelsConfig.Mode;
 import dev.retune.kernels.Kernels.Kernel;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -26,7 +29,7 @@ public final class SamplingStep {
 
     private static final String CALL = "sampling step";
     /** The kernel sorts a row in shared memory: a power of two ≥ V slots of 8 bytes, at most 32 KiB. */
-    public static final int KERNEL_MAX_VOCAB = 4096;
+    private static final int KERNEL_MAX_VOCAB = 4096;
     private static final int THREADS = 256;
 
     /**
@@ -119,7 +122,7 @@ public final class SamplingStep {
             Tensor cumulative = p.cumsum(1);
             if (filter.topP() > 0 && filter.topP() < 1) {
                 Tensor threshold = cumulative.select(1, vocab - 1).mul(new Scalar(filter.topP())).reshape(rows, 1);
-                kept = cumulative.lt(threshold).sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Long))
+                kept = cumulative.lt(threshold).sum(new long[] {1}, true, new ScalarTypeOptional(ScalarType.Long))
                         .add(new Scalar(1)).clamp_max(new Scalar(keep));
                 p = p.masked_fill(position.ge(kept), new Scalar(0.0));
                 cumulative = p.cumsum(1);
@@ -130,7 +133,7 @@ public final class SamplingStep {
                 uniforms[r] = Philox.uniform(seed, step, r);
             }
             Tensor target = torch.tensor(uniforms).to(g.device(), ScalarType.Float).reshape(rows, 1).mul(total);
-            Tensor chosen = torch.minimum(cumulative.le(target).sum(new long[] {1}, true, new org.bytedeco.pytorch.ScalarTypeOptional(ScalarType.Long)),
+            Tensor chosen = torch.minimum(cumulative.le(target).sum(new long[] {1}, true, new ScalarTypeOptional(ScalarType.Long)),
                     kept.sub(new Scalar(1)));
             tokens = order.gather(1, chosen);
         }
@@ -142,8 +145,8 @@ public final class SamplingStep {
         int vocab = (int) cond.size(2);
         int slots = Integer.highestOneBit(vocab) == vocab ? vocab : Integer.highestOneBit(vocab) * 2;
         Tensor tokens = torch.empty(new long[] {cond.size(0), cond.size(1)},
-                new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(cond.device())),
-                new org.bytedeco.pytorch.MemoryFormatOptional());
+                new TensorOptions(ScalarType.Long).device(new DeviceOptional(cond.device())),
+                new MemoryFormatOptional());
         try (LaunchArgs args = new LaunchArgs(11)) {
             args.pointer(cond).pointer(uncond).f32(filter.guidance()).f32(filter.temperature()).i32(filter.topK())
                     .f32(filter.topP()).i64(seed).i64(step).pointer(tokens).i32(rows).i32(vocab);

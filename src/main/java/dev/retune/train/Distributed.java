@@ -228,15 +228,6 @@ public final class Distributed implements AutoCloseable {
         steps++;
     }
 
-    /** The element-wise mean of {@code values} over the ranks. */
-    public double[] mean(double[] values) {
-        double[] sums = sum(values);
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] /= env.worldSize();
-        }
-        return sums;
-    }
-
     /** The element-wise sum of {@code values} over the ranks. */
     public double[] sum(double[] values) {
         Tensor host = torch.empty(new long[] {values.length}, new TensorOptions(ScalarType.Double), new MemoryFormatOptional());

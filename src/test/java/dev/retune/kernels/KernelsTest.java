@@ -30,7 +30,7 @@ class KernelsTest {
     @Test
     void theJarHoldsEveryKernelForEveryArchitecture() {
         assumeTrue(nvccOnPath(), "nvcc is not installed: the build made no fatbin");
-        Map<String, Set<String>> built = Kernels.built();
+        Map<String, Set<String>> built = CudaModule.manifest();
         assertEquals(Set.of("sm_80", "sm_86", "sm_89", "sm_90"), built.keySet());
         for (Kernel kernel : Kernel.values()) {
             for (String function : kernel.functions()) {

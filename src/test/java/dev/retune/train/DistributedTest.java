@@ -62,13 +62,13 @@ class DistributedTest {
             int startedDuringBackward = sync.started(); // rank 0's bucket is complete: it is already on the wire
             sync.finish();
             return new double[] {a.grad().select(0, 2).item_double(), b.grad().select(0, 1).select(0, 1).item_double(),
-                c.grad().select(0, 4).item_double(), dist.mean(new double[] {r})[0], dist.sum(new double[] {r})[0], startedDuringBackward};
+                c.grad().select(0, 4).item_double(), dist.sum(new double[] {r, 10 * r})[1], dist.sum(new double[] {r})[0], startedDuringBackward};
         });
         for (double[] r : results) {
             assertEquals(3.0, r[0]); // (2·1 + 2·2) / 2: both micro-batches count
             assertEquals(15.0, r[1]);
             assertEquals(2.0, r[2]); // (4 + 0) / 2
-            assertEquals(1.5, r[3]);
+            assertEquals(30.0, r[3]);
             assertEquals(3.0, r[4]);
         }
         assertEquals(1.0, results.get(0)[5]);
