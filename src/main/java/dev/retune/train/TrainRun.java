@@ -8,7 +8,6 @@ import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
 import dev.retune.config.RetuneConfig;
 import dev.retune.data.AudioException;
-import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.Dataset;
 import dev.retune.data.DatasetIndex;
@@ -16,6 +15,7 @@ import dev.retune.data.DatasetOptions;
 import dev.retune.data.DescriptionMerger;
 import dev.retune.data.TokenCache;
 import dev.retune.data.Track;
+import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
@@ -93,6 +93,9 @@ public final class TrainRun {
 
     private Trainer.Result run(Output output, AtomicBoolean stop, Device device, Distributed dist) throws IOException {
         boolean main = dist == null || dist.isMain();
+        if (dist != null) {
+            dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
+        }
         Files.createDirectories(runDir);
         if (main) {
             writeResolvedConfig();
@@ -104,7 +107,6 @@ public final class TrainRun {
         TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}));
         if (dist != null) {
             dist.broadcast(List.copyOf(adapted.values())); // freshly initialised adapters start equal everywhere
-            dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config)));
             dist.requireSame("model (parameter names, shapes and values)", fingerprint(model));
             data.shard(dist.rank(), dist.worldSize());
         }
