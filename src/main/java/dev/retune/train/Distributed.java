@@ -33,16 +33,13 @@ import org.bytedeco.pytorch.nccl.ProcessGroupNCCL;
 /**
  * Data-parallel training over PyTorch's distributed engine (c10d): one process per rank, a {@code TCPStore} rendezvous
  * at {@code MASTER_ADDR:MASTER_PORT} (rank 0 hosts it), and a process group — Gloo for CPU tensors, NCCL for CUDA
- * tensors. Gradients are averaged in flat buckets (all buckets in flight at once), parameters are broadcast from rank 0,
+ * tensors. Gradients are averaged in flat buckets ({@link GradientSync}), parameters are broadcast from rank 0,
  * and small vectors of metrics and decisions are all-reduced so every rank takes the same branch.
  *
  * <p>Collectives must be issued in the same order on every rank; every method here is one or more collectives, so
  * callers run them unconditionally on all ranks.
  */
 public final class Distributed implements AutoCloseable {
-
-    /** Grads are all-reduced in flat buckets of at most this size (DDP's default bucket is 25 MB). */
-    static final long BUCKET_BYTES = 25L << 20;
 
     /**
      * A torchrun-style environment: {@code RANK}, {@code WORLD_SIZE}, {@code LOCAL_RANK}, {@code MASTER_ADDR},

@@ -22,9 +22,11 @@ import org.bytedeco.pytorch.TensorVector;
  */
 final class GradientSync {
 
+    /** Gradients are all-reduced in flat buckets of at most this size (DDP's default bucket is 25 MB). */
+    private static final long BUCKET_BYTES = 25L << 20;
+
     private final Distributed dist;
-    private final Map<Tensor, Integer> index = new IdentityHashMap<>();
-    private final List<Tensor> parameters = new ArrayList<>();
+    private final Map<Tensor, Integer> index = new IdentityHashMap<>(); // parameter → its number, in order of first use
     // The accumulator nodes and hooks must stay reachable: a collected hook breaks the next backward, and a collected
     // node is silently replaced by a new one without the hook.
     private final List<Node> accumulators = new ArrayList<>();
@@ -55,7 +57,7 @@ final class GradientSync {
         for (int i = open.size() - 1; i >= 0; i--) {
             Tensor p = open.get(i);
             long size = p.numel() * p.element_size();
-            if (!current.isEmpty() && bytes + size > Distributed.BUCKET_BYTES) {
+            if (!current.isEmpty() && bytes + size > BUCKET_BYTES) {
                 buckets.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
@@ -97,8 +99,7 @@ final class GradientSync {
     }
 
     private int hook(Tensor p) {
-        int i = parameters.size();
-        parameters.add(p);
+        int i = index.size();
         Node accumulator = p.expand_as(p).grad_fn().next_edge(0).function(); // the leaf's AccumulateGrad
         FunctionPostHook hook = new FunctionPostHook() {
             @Override
