@@ -135,6 +135,22 @@ public final class Checkpointer {
         return Optional.empty();
     }
 
+    /** The steps of the checkpoint folders on disk, oldest first (unverified). */
+    public List<Long> steps() {
+        return stepDirs().stream().map(dir -> Long.parseLong(dir.getFileName().toString().substring("step-".length()))).toList();
+    }
+
+    /** The checkpoint of {@code step}, verified; when there is none, the error lists the steps that exist. */
+    public Saved atStep(long step) {
+        Path dir = root.resolve(String.format("step-%07d", step));
+        if (!Files.isDirectory(dir)) {
+            List<Long> steps = steps();
+            throw new TrainingException(root.getParent() + " has no checkpoint of step " + step
+                    + (steps.isEmpty() ? " (it has no checkpoint at all)" : "; its checkpoints are of steps " + steps));
+        }
+        return verify(dir);
+    }
+
     /** The checkpoint {@code best} points at, verified. */
     public Optional<Saved> best() {
         return pointer(BEST).map(this::verify);
@@ -229,7 +245,7 @@ public final class Checkpointer {
             return List.of();
         }
         try (Stream<Path> entries = Files.list(root)) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p)).sorted().toList();
+            return entries.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isDirectory(p)).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }
