@@ -30,6 +30,12 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        try {
+            NativeLibraries.extract(); // before any class loads a native library: see NativeLibraries
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(ExitCode.BAD_INPUT);
+        }
         System.exit(run(args));
     }
 
