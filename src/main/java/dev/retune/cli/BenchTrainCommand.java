@@ -144,7 +144,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
         };
         new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(KernelsConfig.Mode.AUTO), List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
-                data, null, new Checkpointer(work, 1), sink, plan, false, dist).train(new AtomicBoolean());
+                data, null, new Checkpointer(work, 1), sink, plan, false, dist).train(new AtomicBoolean(), null);
         if (dist != null && !dist.isMain()) {
             return ExitCode.OK; // rank 0 reports for all
         }

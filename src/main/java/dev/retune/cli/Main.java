@@ -1,5 +1,7 @@
 package dev.retune.cli;
 
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,10 +23,11 @@ import picocli.CommandLine.Command;
                 "  3  bad input: unreadable dataset, config or file (the message names it)",
                 "  4  data check failed: --strict found problems, or no usable rows remain",
                 "  5  model verify found a mismatch or a tensor it could not check",
-                "  6  training diverged (non-finite loss or gradient norm); the last good checkpoint is kept",
+                "  6  training diverged (non-finite loss or gradient norm); its checkpoints are kept",
                 "  7  multi-process training lost a rank (crashed, killed, hung); the others were stopped",
-                "  130 / 143  training interrupted by SIGINT / SIGTERM, after writing a checkpoint"})
-public final class Main implements Runnable {
+                "  130 / 143  interrupted by SIGINT / SIGTERM: training stops after the current step and a checkpoint,",
+                "             encoding after the current file (what is cached stays cached)"})
+public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -48,12 +51,36 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new ErrorHandler());
+        cli.setParameterExceptionHandler(Main::usageError);
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --device cpu, --sampling-kernel off
+        HelpText.apply(cli);
         return cli;
     }
 
+    /** {@code retune} without a verb: the verbs, and exit 2 (nothing was done). */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+    public Integer call() {
+        CommandLine cli = spec.commandLine();
+        cli.getErr().println("retune: a verb is needed.");
+        cli.getErr().print(cli.getHelp().commandList());
+        cli.getErr().println("Run 'retune --help' for the options and exit codes, 'retune VERB --help' for a verb.");
+        return ExitCode.USAGE;
+    }
+
+    /**
+     * A usage error: the message, the closest matches for a mistyped option or verb, and one line pointing to the
+     * verb's help, instead of the whole help text.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        cli.getErr().println("error: " + e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            List<String> suggestions = unmatched.getSuggestions();
+            if (!suggestions.isEmpty()) {
+                cli.getErr().println("Did you mean: " + String.join(" or ", suggestions) + "?");
+            }
+        }
+        cli.getErr().println("Run '" + cli.getCommandSpec().qualifiedName() + " --help' for usage.");
+        return ExitCode.USAGE;
     }
 }

@@ -5,6 +5,7 @@ import dev.retune.config.RetuneConfig;
 import dev.retune.train.Distributed;
 import dev.retune.train.DivergedException;
 import dev.retune.train.NoTrainingDataException;
+import dev.retune.train.StopRequestedException;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
 import java.io.IOException;
@@ -14,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,18 +26,22 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Fine-tune a MusicGen model as the config says.",
-            "The run folder gets the resolved config, metrics.jsonl,",
-            "loss.png, checkpoints/ and summary.json. Running again on the same folder resumes exactly where it stopped.",
-            "Ctrl-C or SIGTERM finishes the current step, writes a checkpoint and exits."},
+            "The run folder gets the resolved config, metrics.jsonl, loss.png, checkpoints/ and summary.json.",
+            "Running the same command again resumes exactly where it stopped; a run that finished says so and trains",
+            "further only when train.max_steps or train.epochs is raised. Ctrl-C or SIGTERM stops within a step",
+            "(training: after a checkpoint; encoding: keeping what is cached)."},
         footer = {"", "Examples:",
             "  retune train configs/demo.yaml",
             "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
             "  retune train my.yaml --json > log.jsonl   # JSON lines on stdout, no bar",
             "  retune train configs/demo.yaml --nproc 2  # two data-parallel workers",
-            "", "Exit codes: 0 finished (or stopped early by eval.patience); 3 bad config",
-            "  or input; 4 no usable training data; 6 diverged (non-finite loss);",
-            "  7 a worker of a multi-process run failed; 130 / 143 interrupted by",
-            "  SIGINT / SIGTERM after a checkpoint."})
+            "", "Exit codes:",
+            "  0  trained, stopped early by eval.patience, or already finished",
+            "  3  bad config or input (the message names the key or file)",
+            "  4  no usable training data",
+            "  6  diverged (non-finite loss or gradient norm)",
+            "  7  a worker of a multi-process run failed",
+            "  130 / 143  interrupted by SIGINT / SIGTERM (after a checkpoint once training has begun)"})
 final class TrainCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "CONFIG", description = "YAML (or JSON) config.")
@@ -82,36 +85,20 @@ final class TrainCommand implements Callable<Integer> {
             return LocalLauncher.run(nproc, workerArguments(runDir), spec.commandLine().getErr());
         }
         boolean worker = env.map(e -> e.rank() != 0).orElse(false); // only rank 0 reports
-        AtomicBoolean stop = new AtomicBoolean();
-        watchLauncher(stop);
-        CountDownLatch finished = new CountDownLatch(1);
-        // On SIGINT / SIGTERM the JVM runs this hook: ask for a stop, then hold the exit until the checkpoint is written.
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                finished.await(10, TimeUnit.MINUTES);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "retune-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (Progress progress = Progress.start("encoding", 0, "files", !json && !worker)) {
+        try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.start("encoding", 0, "files", !json && !worker)) {
+            watchLauncher(stop.requested());
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
-                    progress::update, null), stop);
+                    progress::update, null), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
+        } catch (StopRequestedException e) {
+            spec.commandLine().getErr().println("interrupted: " + e.getMessage());
+            return ExitCode.INTERRUPTED;
         } catch (DivergedException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return ExitCode.DIVERGED;
         } catch (NoTrainingDataException e) {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return ExitCode.DATA_CHECK_FAILED;
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // The JVM is already exiting because of the signal; the hook is running.
-            }
         }
     }
 

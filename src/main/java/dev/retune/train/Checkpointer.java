@@ -101,7 +101,7 @@ public final class Checkpointer {
             AtomicFile.writeString(temp.resolve(STATE), JSON.writeValueAsString(withHashes));
             AtomicFile.writeString(temp.resolve(STATE_SHA256), FileHash.sha256(temp.resolve(STATE)) + "\n");
             if (Files.exists(target)) {
-                deleteTree(target); // a rerun of the same step after a crash between rename and pointer update
+                moveAside(target); // a damaged checkpoint the run resumed before: kept for inspection, out of the way
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             AtomicFile.writeString(root.resolve(LATEST), name + "\n");
@@ -119,18 +119,28 @@ public final class Checkpointer {
 
     /**
      * The newest checkpoint whose files all verify, starting from {@code latest}; a damaged one is reported through
-     * {@code warnings} and skipped. Empty when the run has none.
+     * {@code warnings} and an older one tried. Empty when the run has no checkpoint. When it has checkpoints but
+     * none verifies, a {@link TrainingException} names each damaged one: the run can neither resume nor silently
+     * start again over its own history.
      */
     public Optional<Saved> latest(List<String> warnings) {
         List<Path> candidates = new ArrayList<>();
         pointer(LATEST).ifPresent(candidates::add);
         stepDirs().stream().sorted(Comparator.reverseOrder()).filter(p -> !candidates.contains(p)).forEach(candidates::add);
+        List<String> damaged = new ArrayList<>();
         for (Path dir : candidates) {
             try {
-                return Optional.of(verify(dir));
+                Saved saved = verify(dir);
+                damaged.forEach(d -> warnings.add(d + "; resuming from the older " + saved.dir().getFileName()));
+                return Optional.of(saved);
             } catch (TrainingException e) {
-                warnings.add(e.getMessage() + "; trying an older checkpoint");
+                damaged.add(e.getMessage());
             }
+        }
+        if (!damaged.isEmpty()) {
+            throw new TrainingException("every checkpoint of " + root.getParent() + " is damaged, so it cannot resume: "
+                    + String.join("; ", damaged) + ". Nothing was changed. To start over, train into a new folder (--out), "
+                    + "or move " + root + " away first");
         }
         return Optional.empty();
     }
@@ -158,6 +168,9 @@ public final class Checkpointer {
 
     /** Reads the state and checks every file's sha256. */
     public Saved verify(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new TrainingException("checkpoint " + dir + " does not exist (" + root.resolve(LATEST) + " names it)");
+        }
         TrainerState state;
         try {
             if (!Files.readString(dir.resolve(STATE_SHA256)).strip().equals(FileHash.sha256(dir.resolve(STATE)))) {
@@ -264,19 +277,13 @@ public final class Checkpointer {
         }
     }
 
-    /**
-     * Deletes temporary folders of checkpoint writes that a crash or kill -9 interrupted (never pointed at, only in
-     * the way). Only the process that trains the run may call this: for anyone else they may be writes in progress.
-     */
-    public void removeAbandonedWrites() {
-        if (!Files.isDirectory(root)) {
-            return;
+    /** Renames {@code dir} to {@code dir.damaged} (or {@code .damaged-2}, ...), which is no longer a checkpoint. */
+    private static void moveAside(Path dir) throws IOException {
+        Path aside = dir.resolveSibling(dir.getFileName() + ".damaged");
+        for (int n = 2; Files.exists(aside); n++) {
+            aside = dir.resolveSibling(dir.getFileName() + ".damaged-" + n);
         }
-        try (Stream<Path> entries = Files.list(root)) {
-            entries.filter(p -> p.getFileName().toString().startsWith(".tmp-")).forEach(Checkpointer::deleteQuietly);
-        } catch (IOException e) {
-            // Nothing depends on the cleanup.
-        }
+        Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void deleteQuietly(Path dir) {

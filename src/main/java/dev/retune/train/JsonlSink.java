@@ -1,32 +1,32 @@
 package dev.retune.train;
 
-import dev.retune.model.AtomicFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Metrics as JSON lines: {@code metrics.jsonl} in the run folder, or stdout in {@code --json} mode. One object per
- * optimizer step ({@code "type":"step"}), per validation pass ({@code "eval"}) and per user message
- * ({@code "message"}). Each line is written with one call and flushed, so a crash loses at most the line being
- * written. Numbers that are not finite (a NaN loss, a skipped step's grad norm) are written as {@code null}.
+ * Metrics as JSON lines: {@code metrics.jsonl} in the run folder, or stdout in {@code --json} mode. One object when
+ * training starts ({@code "type":"start"}, with the step it resumes from), one per optimizer step ({@code "step"}),
+ * per validation pass ({@code "eval"}) and per user message ({@code "message"}); each carries {@code wall_s}, the
+ * seconds since this sink opened. Each line is written with one call and flushed, so a crash loses at most the line
+ * being written. Numbers that are not finite (a NaN loss, a skipped step's grad norm) are written as {@code null}.
  *
- * <p>On resume, {@link #resume} first drops what the interrupted run logged after the checkpoint's step, then
- * appends.
+ * <p>A run folder's file is only ever appended to: a resumed run adds a segment after the old ones, and
+ * {@link RunHistory} reads the segments back as one history.
  */
 public final class JsonlSink implements MetricsSink {
 
@@ -36,6 +36,7 @@ public final class JsonlSink implements MetricsSink {
     private final Writer out;
     private final boolean ownsStream;
     private final String name;
+    private final long openedNanos = System.nanoTime();
 
     private JsonlSink(Writer out, boolean ownsStream, String name) {
         this.out = out;
@@ -54,12 +55,39 @@ public final class JsonlSink implements MetricsSink {
         }
     }
 
-    /** Continues the log of a run resumed from the checkpoint at {@code step}: see {@link #truncateAfter}. */
-    public static JsonlSink resume(Path file, long step) {
-        if (Files.exists(file)) {
-            truncateAfter(file, step);
+    /**
+     * Appends to a run's {@code metrics.jsonl}, creating it when absent. A last line torn by a crash is ended first, so
+     * the new records start on their own lines (readers skip the torn one). Fails as a {@link TrainingException} naming
+     * the file, and leaves no empty file behind, when the file cannot be written (a full disk).
+     */
+    public static JsonlSink appendTo(Path file) {
+        boolean existed = Files.exists(file);
+        try {
+            boolean torn = existed && Files.size(file) > 0 && !endsWithNewline(file);
+            JsonlSink sink = open(file, true);
+            if (torn) {
+                sink.out.write("\n");
+                sink.out.flush();
+            }
+            return sink;
+        } catch (IOException | UncheckedIOException e) {
+            if (!existed) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // The error below says what failed; an empty file left here holds no history.
+                }
+            }
+            throw new TrainingException("cannot write " + file + ": " + e.getMessage(), e);
         }
-        return open(file, true);
+    }
+
+    private static boolean endsWithNewline(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer last = ByteBuffer.allocate(1);
+            channel.read(last, channel.size() - 1);
+            return last.get(0) == '\n';
+        }
     }
 
     /** Writes to a stream the caller owns (stdout in {@code --json} mode); {@link #close} flushes, leaves it open. */
@@ -70,6 +98,16 @@ public final class JsonlSink implements MetricsSink {
     /** As {@link #toStream}, for a character stream (a picocli command's out writer). */
     public static JsonlSink toWriter(Writer out) {
         return new JsonlSink(out, false, "output stream");
+    }
+
+    @Override
+    public void start(long totalSteps, long startStep) {
+        ObjectNode line = MAPPER.createObjectNode();
+        line.put("type", "start");
+        line.put("from_step", startStep);
+        line.put("total_steps", totalSteps);
+        line.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        write(line);
     }
 
     @Override
@@ -123,49 +161,6 @@ public final class JsonlSink implements MetricsSink {
         }
     }
 
-    /**
-     * Drops what a run logged after the checkpoint it is resumed from: keeps every line before the first record
-     * whose step is greater than {@code step} (so the steps and evals up to it, and the messages among them), and
-     * nothing after it. A final line without its newline (torn by a crash) is dropped; any other line that is not
-     * JSON is an error naming it. The file is replaced atomically: a crash leaves the old file or the new one.
-     */
-    public static void truncateAfter(Path file, long step) {
-        List<String> lines;
-        boolean tornTail;
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            tornTail = !text.isEmpty() && !text.endsWith("\n");
-            lines = text.lines().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        int complete = tornTail ? lines.size() - 1 : lines.size();
-        List<String> kept = new ArrayList<>();
-        for (int i = 0; i < complete; i++) {
-            String line = lines.get(i);
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode record = parse(line, file, i + 1);
-            JsonNode recordStep = record.path("step");
-            if (recordStep.isNumber() && recordStep.longValue() > step) {
-                break;
-            }
-            kept.add(line);
-        }
-        StringBuilder text = new StringBuilder();
-        kept.forEach(line -> text.append(line).append('\n'));
-        AtomicFile.writeString(file, text.toString());
-    }
-
-    private static JsonNode parse(String line, Path file, int number) {
-        try {
-            return MAPPER.readTree(line);
-        } catch (JacksonException e) {
-            throw new IllegalStateException(file + " line " + number + " is not JSON: " + e.getOriginalMessage(), e);
-        }
-    }
-
     private static void putNumber(ObjectNode line, String key, double value) {
         if (Double.isFinite(value)) {
             line.put(key, value);
@@ -193,6 +188,7 @@ public final class JsonlSink implements MetricsSink {
     }
 
     private void write(ObjectNode line) {
+        line.put("wall_s", Math.round((System.nanoTime() - openedNanos) / 1e6) / 1e3);
         try {
             out.write(MAPPER.writeValueAsString(line) + "\n");
             out.flush();

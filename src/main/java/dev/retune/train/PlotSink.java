@@ -3,12 +3,18 @@ package dev.retune.train;
 import dev.retune.model.AtomicFile;
 import java.awt.AWTError;
 import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -48,8 +54,18 @@ public final class PlotSink implements MetricsSink {
      * @param runName shown in the title
      */
     public PlotSink(Path file, String runName) {
+        this(file, runName, null);
+    }
+
+    /** A plot that starts with the earlier segments of a resumed run, so it always shows the whole run. */
+    public PlotSink(Path file, String runName, RunHistory earlier) {
         this.file = file;
         this.runName = runName;
+        if (earlier != null) {
+            earlier.steps().stream().filter(s -> Double.isFinite(s.loss())).forEach(s -> train.add(s.step(), s.loss()));
+            earlier.evals().stream().filter(e -> Double.isFinite(e.loss())).forEach(e -> validation.add(e.step(), e.loss()));
+            drawn = train.size == 0 && validation.size == 0;
+        }
     }
 
     @Override
@@ -100,7 +116,7 @@ public final class PlotSink implements MetricsSink {
         }
         byte[] png;
         try {
-            png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            png = png(BitmapEncoder.getBufferedImage(chart));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot draw " + file + ": " + e.getMessage(), e);
         } catch (AWTError | NoClassDefFoundError e) {
@@ -111,6 +127,23 @@ public final class PlotSink implements MetricsSink {
         }
         AtomicFile.write(file, temp -> Files.write(temp, png));
         drawn = true;
+    }
+
+    /**
+     * PNG bytes encoded in memory. Not {@code BitmapEncoder.getBitmapBytes}: ImageIO's default stream caches on disk
+     * and registers a JVM shutdown hook on first use, which fails when the first plot is drawn during shutdown
+     * (a run stopped by SIGTERM before its first evaluation).
+     */
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        try (ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(image);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
     }
 
     /**

@@ -17,21 +17,23 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * How a run ended, written as {@code summary.json} in the run folder together with the SHA-256 of every other
- * file there, so a copied or archived run can be checked. {@link Tally} gathers the figures as a metrics sink.
+ * How a run stands, written as {@code summary.json} in the run folder together with the SHA-256 of every other file
+ * there, so a copied or archived run can be checked. The figures describe the whole run, every segment of
+ * {@code metrics.jsonl} (see {@link RunHistory}), not only the last process that trained it.
  *
  * @param steps           optimizer steps done (the last step number)
  * @param epochs          epochs reached: the last batch's epoch + 1
  * @param bestValLoss     best validation loss, NaN when no eval ran
  * @param bestValStep     step of the best validation loss, -1 when no eval ran
  * @param finalLoss       training loss of the last step
- * @param wallSeconds     wall time of the training loop in this process
+ * @param wallSeconds     wall time of every segment together
+ * @param segments        process starts that trained the run (1 + resumes)
  * @param tokensPerSecond codebook tokens per second over all steps (total tokens / total step time)
  * @param skippedSteps    steps the fp16 loss scaler skipped
- * @param exitReason      why the loop stopped
+ * @param exitReason      why the last segment stopped
  */
 public record RunSummary(long steps, int epochs, double bestValLoss, long bestValStep, double finalLoss,
-                         double wallSeconds, double tokensPerSecond, long skippedSteps, ExitReason exitReason) {
+                         double wallSeconds, int segments, double tokensPerSecond, long skippedSteps, ExitReason exitReason) {
 
     public static final String FILE_NAME = "summary.json";
 
@@ -65,6 +67,7 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
         }
         putNumber(json, "final_loss", finalLoss);
         putNumber(json, "wall_s", wallSeconds);
+        json.put("segments", segments);
         putNumber(json, "tokens_per_s", tokensPerSecond);
         json.put("skipped_steps", skippedSteps);
         json.put("exit_reason", exitReason.label());
@@ -75,7 +78,8 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
 
     /**
      * SHA-256 (lower-case hex) of every regular file under {@code runDir}, by path relative to it with {@code /}
-     * separators, sorted; the top-level {@code summary.json} is left out. Links are not followed.
+     * separators, sorted; the top-level {@code summary.json} and the temporaries of interrupted writes are left
+     * out. Links are not followed.
      */
     public static Map<String, String> hashFiles(Path runDir) {
         List<Path> paths;
@@ -87,12 +91,22 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
         Map<String, String> hashes = new TreeMap<>();
         for (Path path : paths) {
             Path relative = runDir.relativize(path);
-            if (relative.equals(Path.of(FILE_NAME))) {
+            if (relative.equals(Path.of(FILE_NAME)) || temporary(relative)) {
                 continue;
             }
             hashes.put(slashed(relative), FileHash.sha256(path));
         }
         return hashes;
+    }
+
+    /** Part of a write a crash interrupted (or one in progress): never part of the run. */
+    private static boolean temporary(Path relative) {
+        for (Path name : relative) {
+            if (RunFolder.isTemporary(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String slashed(Path relative) {
@@ -114,50 +128,35 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
         }
     }
 
-    /** Gathers a {@link RunSummary} from the metrics of this process's training loop. */
-    public static final class Tally implements MetricsSink {
-        private long startNanos = System.nanoTime();
-        private long steps;
-        private int epochs;
-        private double finalLoss = Double.NaN;
-        private double bestValLoss = Double.NaN;
-        private long bestValStep = -1;
-        private double tokens;
-        private double stepSeconds;
-        private long skipped;
-
-        @Override
-        public void start(long totalSteps, long startStep) {
-            startNanos = System.nanoTime();
-            steps = startStep;
-        }
-
-        @Override
-        public void step(StepMetrics m) {
-            steps = m.step();
-            epochs = Math.max(epochs, m.epoch() + 1);
-            finalLoss = m.loss();
-            if (Double.isFinite(m.tokensPerSecond()) && Double.isFinite(m.stepSeconds())) {
-                tokens += m.tokensPerSecond() * m.stepSeconds();
-                stepSeconds += m.stepSeconds();
+    /** The summary of a whole run from its history; {@code reason} is why its last segment stopped. */
+    public static RunSummary of(RunHistory history, ExitReason reason) {
+        long steps = 0;
+        int epochs = 0;
+        double finalLoss = Double.NaN;
+        double tokens = 0;
+        double stepSeconds = 0;
+        long skipped = 0;
+        for (RunHistory.Step step : history.steps()) {
+            steps = step.step();
+            epochs = Math.max(epochs, step.epoch() + 1);
+            finalLoss = step.loss();
+            if (Double.isFinite(step.tokensPerSecond()) && Double.isFinite(step.stepSeconds())) {
+                tokens += step.tokensPerSecond() * step.stepSeconds();
+                stepSeconds += step.stepSeconds();
             }
-            if (m.skipped()) {
+            if (step.skipped()) {
                 skipped++;
             }
         }
-
-        @Override
-        public void eval(EvalMetrics m) {
-            if (Double.isFinite(m.loss()) && (bestValStep < 0 || m.loss() < bestValLoss)) {
-                bestValLoss = m.loss();
-                bestValStep = m.step();
+        double bestLoss = Double.NaN;
+        long bestStep = -1;
+        for (RunHistory.Eval eval : history.evals()) {
+            if (Double.isFinite(eval.loss()) && (bestStep < 0 || eval.loss() < bestLoss)) {
+                bestLoss = eval.loss();
+                bestStep = eval.step();
             }
         }
-
-        public RunSummary summary(ExitReason reason) {
-            double wall = (System.nanoTime() - startNanos) / 1e9;
-            double rate = stepSeconds > 0 ? tokens / stepSeconds : Double.NaN;
-            return new RunSummary(steps, epochs, bestValLoss, bestValStep, finalLoss, wall, rate, skipped, reason);
-        }
+        return new RunSummary(steps, epochs, bestLoss, bestStep, finalLoss, history.wallSeconds(), history.segments(),
+                stepSeconds > 0 ? tokens / stepSeconds : Double.NaN, skipped, reason);
     }
 }

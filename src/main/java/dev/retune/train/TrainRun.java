@@ -17,6 +17,7 @@ import dev.retune.data.TokenCache;
 import dev.retune.data.Track;
 import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
+import dev.retune.model.ModelException;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
@@ -29,15 +30,19 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -96,48 +101,75 @@ public final class TrainRun {
         if (dist != null) {
             dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
         }
-        Files.createDirectories(runDir);
+        segmentFrames(Plan.modelConfig(config.model())); // a segment longer than the model's positions fails here, before any work
+        RunFolder folder = new RunFolder(runDir);
         if (main) {
-            writeResolvedConfig();
-        }
-        // Rank 0 creates what is shared (a preset model folder, the token cache) before the others read it.
-        MusicgenForConditionalGeneration model = mainFirst(dist, () -> loadModel(device));
-        Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        Map<String, Tensor> adapted = adaptation.trainable();
-        TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}));
-        if (dist != null) {
-            dist.broadcast(List.copyOf(adapted.values())); // freshly initialised adapters start equal everywhere
-            dist.requireSame("model (parameter names, shapes and values)", fingerprint(model));
-            data.shard(dist.rank(), dist.worldSize());
-        }
-        long totalSteps = totalSteps(data);
-        int layers = model.config().decoder().numHiddenLayers();
-        Unfreezing unfreezing = Unfreezing.resolve(config.adapt().unfreeze().stages(), List.copyOf(adapted.keySet()), layers,
-                data.batchesPerEpoch() / config.train().gradAccum());
-        Map<String, Tensor> trainable = unfreezing.restrict(adapted);
-        Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
-        if (main) {
-            checkpointer.removeAbandonedWrites();
+            folder.removeAbandonedWrites();
         }
         if (dist != null) {
             dist.barrier(); // no rank looks for checkpoints while rank 0 cleans up
         }
-        long resumeStep = checkpointer.latest(new ArrayList<>()).map(s -> s.state().step()).orElse(0L);
-        // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
-        // this process (a resumed run restores the checkpoint's generator state instead).
-        torch.manual_seed(config.train().seed());
-        RunSummary.Tally tally = new RunSummary.Tally();
+        Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
+        List<String> warnings = new ArrayList<>();
+        Checkpointer.Saved resume = checkpointer.latest(warnings).orElse(null); // every checkpoint damaged: an error, nothing touched
+        if (resume != null) {
+            folder.requireSameConfig(config);
+        }
+        try (MetricsSink console = main ? console(output) : MetricsSink.NONE) {
+            warnings.forEach(console::message);
+            if (resume != null && lengthNotRaised(resume.state(), folder.previousConfig())) {
+                return finished(resume, console);
+            }
+            // Rank 0 creates what is shared (a preset model folder, the token cache) before the others read it.
+            MusicgenForConditionalGeneration model = mainFirst(dist, () -> loadModel(device));
+            if (dist == null && stop.get()) {
+                throw new StopRequestedException("stopped after loading the model, before training");
+            }
+            Adaptation adaptation = Adaptation.apply(model, config.adapt());
+            console.message(startLine(adaptation, device, resume));
+            Map<String, Tensor> adapted = adaptation.trainable();
+            TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}, stop));
+            if (dist != null) {
+                dist.broadcast(List.copyOf(adapted.values())); // freshly initialised adapters start equal everywhere
+                dist.requireSame("model (parameter names, shapes and values)", fingerprint(model));
+                data.shard(dist.rank(), dist.worldSize());
+            }
+            long totalSteps = totalSteps(data);
+            if (resume != null && resume.state().step() >= totalSteps) {
+                return finished(resume, console);
+            }
+            int layers = model.config().decoder().numHiddenLayers();
+            Unfreezing unfreezing = Unfreezing.resolve(config.adapt().unfreeze().stages(), List.copyOf(adapted.keySet()), layers,
+                    data.batchesPerEpoch() / config.train().gradAccum());
+            Map<String, Tensor> trainable = unfreezing.restrict(adapted);
+            // Only now, with the model loaded and the data ready, does the run folder get this start's files.
+            if (main) {
+                Files.createDirectories(runDir);
+                folder.writeConfig(config);
+            }
+            // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
+            // this process (a resumed run restores the checkpoint's generator state instead).
+            torch.manual_seed(config.train().seed());
+            return train(model, adaptation, trainable, data, unfreezing, checkpointer, resume, totalSteps, device, dist, console, output, stop);
+        }
+    }
+
+    private Trainer.Result train(MusicgenForConditionalGeneration model, Adaptation adaptation, Map<String, Tensor> trainable,
+                                 TrainingData data, Unfreezing unfreezing, Checkpointer checkpointer, Checkpointer.Saved resume,
+                                 long totalSteps, Device device, Distributed dist, MetricsSink console, Output output,
+                                 AtomicBoolean stop) {
+        boolean main = dist == null || dist.isMain();
+        RunFolder folder = new RunFolder(runDir);
+        long started = System.nanoTime();
         Trainer.Result result = null;
         DivergedException diverged = null;
-        try (MetricsSink sink = main ? sinks(output, resumeStep, tally) : new MetricsSink() {
-            @Override
-            public void step(StepMetrics metrics) {}
-        }) {
+        try (MetricsSink sink = main ? fileSinks(folder, console, output) : MetricsSink.NONE) {
             if (dist != null) {
                 sink.message("data-parallel on " + dist.worldSize() + " ranks (" + (device.is_cuda() ? "NCCL" : "Gloo") + "): global batch = "
                         + config.data().batchSize() + " segments per rank × " + dist.worldSize() + " ranks × " + config.train().gradAccum()
                         + " accumulation = " + config.data().batchSize() * dist.worldSize() * config.train().gradAccum() + " segments per step");
             }
+            int layers = model.config().decoder().numHiddenLayers();
             List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), layers, unfreezing.stages(), unfreezing.stageOf());
             OptimConfig o = config.optim();
             AdamWOptimizer optimizer = new AdamWOptimizer(groups, o.betas().get(0), o.betas().get(1), o.eps(), config.kernels().adamw());
@@ -146,10 +178,14 @@ public final class TrainRun {
                     data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
                     adaptation.textEncoderTrains(), dist);
             try {
-                result = trainer.train(stop);
+                result = trainer.train(stop, resume);
             } catch (DivergedException e) {
                 sink.message(e.getMessage());
                 diverged = e;
+            }
+            if (main) {
+                RunSummary.ExitReason reason = exitReason(result, diverged);
+                sink.message(endLine(reason, RunSummary.of(RunHistory.read(folder.metrics()), reason), (System.nanoTime() - started) / 1e9));
             }
         }
         if (main && adaptation.lora() != null) {
@@ -159,12 +195,75 @@ public final class TrainRun {
         }
         if (main) {
             // After the sinks closed, so metrics.jsonl and loss.png are final when the summary hashes them.
-            tally.summary(diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name())).write(runDir);
+            RunSummary.of(RunHistory.read(folder.metrics()), exitReason(result, diverged)).write(runDir);
         }
         if (diverged != null) {
             throw diverged;
         }
         return result;
+    }
+
+    private static RunSummary.ExitReason exitReason(Trainer.Result result, DivergedException diverged) {
+        return diverged != null ? RunSummary.ExitReason.DIVERGED : RunSummary.ExitReason.valueOf(result.outcome().name());
+    }
+
+    /**
+     * Whether a run that finished (all its steps, or stopped by {@code eval.patience}) is asked for no more than it
+     * did: the config's length is the same or shorter. Made longer, it trains on.
+     */
+    private boolean lengthNotRaised(TrainerState state, RetuneConfig previous) {
+        if (state.finished() == null) {
+            return false;
+        }
+        Integer maxSteps = config.train().maxSteps();
+        if (maxSteps != null) {
+            return maxSteps <= (state.plannedSteps() != null ? state.plannedSteps() : state.step());
+        }
+        return previous != null && previous.train().maxSteps() == null && config.train().epochs() <= previous.train().epochs();
+    }
+
+    /** One line for a run that has nothing left to train, and the result that says so. */
+    private Trainer.Result finished(Checkpointer.Saved at, MetricsSink console) {
+        TrainerState s = at.state();
+        String how = Trainer.FINISHED_EARLY.equals(s.finished()) ? "stopped early at step " + s.step() + " (eval.patience)"
+                : "finished at step " + s.step();
+        String best = Double.isFinite(s.bestValidLoss())
+                ? String.format(Locale.ROOT, "; best validation loss %.4f at step %d (checkpoints/best)", s.bestValidLoss(), s.bestStep()) : "";
+        console.message(runDir + " " + how + best + ". Nothing to train: raise train.max_steps or train.epochs to train further");
+        return new Trainer.Result(Trainer.Outcome.ALREADY_FINISHED, s.step(), s.bestValidLoss(), s.bestStep(), s.tokensSeen(), 0);
+    }
+
+    /** Run folder, model, method, trainable parameters, steps, device and precision; and where it resumes. */
+    private String startLine(Adaptation adaptation, Device device, Checkpointer.Saved resume) {
+        ModelConfig m = config.model();
+        String model = m.path() != null ? m.path() + (m.preset() != null ? " (preset " + m.preset().value() + ")" : "")
+                : "preset " + m.preset().value() + " in " + runDir.resolve("base-model");
+        String length = config.train().maxSteps() != null ? config.train().maxSteps() + " steps" : config.train().epochs() + " epochs";
+        return String.format(Locale.ROOT, "training %s: model %s, method %s, %,d trainable parameters, %s, %s %s%s", runDir, model,
+                config.adapt().method().value(), adaptation.trainableParameters(), length, device.is_cuda() ? "cuda" : "cpu",
+                config.precision().mode().value(), resume == null ? "" : "; resuming from step " + resume.state().step()
+                        + " (" + resume.dir().getFileName() + ")");
+    }
+
+    /** Why it stopped, the best validation loss and its step, wall time, and the command to try next. */
+    private String endLine(RunSummary.ExitReason reason, RunSummary whole, double seconds) {
+        String why = switch (reason) {
+            case COMPLETED -> "finished all " + whole.steps() + " steps";
+            case EARLY_STOPPED -> "stopped early at step " + whole.steps() + ": validation loss stopped improving (eval.patience)";
+            case INTERRUPTED -> "interrupted at step " + whole.steps() + " (rerun the same command to resume)";
+            case DIVERGED -> "diverged after step " + whole.steps();
+        };
+        String best = whole.bestValStep() >= 0
+                ? String.format(Locale.ROOT, "; best validation loss %.4f at step %d", whole.bestValLoss(), whole.bestValStep()) : "; no evaluation ran";
+        String time = whole.segments() > 1
+                ? String.format(Locale.ROOT, "; %.1f s (whole run %.1f s in %d segments)", seconds, whole.wallSeconds(), whole.segments())
+                : String.format(Locale.ROOT, "; %.1f s", seconds);
+        String next = switch (reason) {
+            case COMPLETED, EARLY_STOPPED -> ". Next: retune generate --run " + runDir + " --prompt \"...\" --out out.wav";
+            case INTERRUPTED -> "";
+            case DIVERGED -> ". Next: lower optim.lr and train into a new --out folder";
+        };
+        return why + best + time + next;
     }
 
     /** Runs {@code work} on rank 0, then (after a barrier) on the other ranks; a single process just runs it. */
@@ -202,8 +301,13 @@ public final class TrainRun {
         }
     }
 
-    /** Encodes every track into the token cache (what {@code retune data prepare} runs on its own). */
-    public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress) {
+    /**
+     * Encodes every track into the token cache (what {@code retune data prepare} runs on its own). When {@code stop}
+     * is set it stops between files with a {@link StopRequestedException}: what is cached stays cached, so a rerun
+     * encodes only what is missing.
+     */
+    public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress, AtomicBoolean stop) {
+        int frames = segmentFrames(model.config());
         DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
                 new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
         AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
@@ -213,6 +317,10 @@ public final class TrainRun {
         List<TrainingData.Example> valid = new ArrayList<>();
         int done = 0;
         for (Track track : index.tracks()) {
+            if (stop.get()) {
+                throw new StopRequestedException("stopped while encoding the dataset (" + done + " of " + index.tracks().size()
+                        + " files encoded and cached)");
+            }
             try {
                 TokenCache.Codes codes = cache == null ? codec.encode(track.path())
                         : cache.getOrCompute(track.path(), format.sampleRate(), format.channels(), codec::encode);
@@ -230,11 +338,40 @@ public final class TrainRun {
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile());
         DescriptionMerger merger = new DescriptionMerger(new DescriptionMerger.Options(config.data().text().mergeP(),
                 config.data().text().replaceP(), config.data().text().dropFieldP(), config.data().text().fields()), config.train().seed());
-        int frames = (int) Math.round(config.data().segmentSeconds() * model.config().audioEncoder().frameRate());
         return new TrainingData(train, valid, tokenizer, merger,
                 new DelayPattern(model.config().decoder().numCodebooks(), model.config().decoder().specialToken()),
                 new TrainingData.Options(config.data().batchSize(), frames, config.data().minSegmentRatio(), config.train().seed(),
                         config.train().wordDropoutP(), config.train().cfgDropoutP(), 256));
+    }
+
+    /**
+     * Codec frames per training segment. The decoder sees them plus the delay pattern's K - 1 steps, which must fit
+     * its position table: checked before any work, since too long a segment would only fail at the first step (or
+     * not allocate at all).
+     */
+    int segmentFrames(MusicgenConfig model) {
+        double seconds = config.data().segmentSeconds();
+        int frameRate = model.audioEncoder().frameRate();
+        int codebooks = model.decoder().numCodebooks();
+        int positions = model.decoder().maxPositionEmbeddings();
+        double frames = Math.rint(seconds * frameRate);
+        if (frames < 1) {
+            throw new ConfigException(String.format(Locale.ROOT, "data.segment_seconds %s is shorter than one codec frame (1/%d s of %s)",
+                    seconds, frameRate, modelSource()));
+        }
+        if (frames + codebooks - 1 > positions) {
+            double most = Math.floor((positions - codebooks + 1) * 1000.0 / frameRate) / 1000;
+            throw new ConfigException(String.format(Locale.ROOT, "data.segment_seconds %s needs %.0f decoder positions (%d codec frames/s + %d for the "
+                    + "delay pattern), but the model has decoder.max_position_embeddings %d (%s): set data.segment_seconds to at most %s",
+                    seconds, frames + codebooks - 1, frameRate, codebooks - 1, positions, modelSource(), most));
+        }
+        return (int) frames;
+    }
+
+    private String modelSource() {
+        ModelConfig m = config.model();
+        Path file = m.path() == null ? null : Path.of(m.path()).resolve(ModelFolder.CONFIG);
+        return file != null && Files.exists(file) ? file.toString() : "preset " + m.preset().value();
     }
 
     /** Loads {@code model.path}; creates it from {@code model.preset} first when it does not exist yet. */
@@ -258,14 +395,34 @@ public final class TrainRun {
         }
         torch.manual_seed(m.seed());
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset, TinyTokenizer.vocabularySize()));
+        // Written beside the target and renamed into place: a failed write (a full disk) leaves no half model
+        // folder that a later run would take for a model.
+        Path target = dir.toAbsolutePath();
+        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
         try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new TrainingException("cannot create " + dir + ": " + e.getMessage(), e);
+            Files.createDirectories(temp);
+            Path tokenizer = temp.resolve(ModelFolder.TOKENIZER);
+            TinyTokenizer.write(tokenizer);
+            ModelFolder.save(model, temp, ScalarType.Float, tokenizer);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // replaces only an empty folder
+        } catch (IOException | ModelException e) {
+            throw new TrainingException("cannot create the tiny model in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            deleteTree(temp);
         }
-        Path tokenizer = dir.resolve(ModelFolder.TOKENIZER);
-        TinyTokenizer.write(tokenizer);
-        ModelFolder.save(model, dir, ScalarType.Float, tokenizer);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A leftover hidden temporary folder is never read as a model.
+        }
     }
 
     private Path tokenizerFile() {
@@ -311,33 +468,25 @@ public final class TrainRun {
                 config.checkpoint().every(), config.ema().enabled() ? config.ema().every() : 0, autocast, device);
     }
 
-    private MetricsSink sinks(Output output, long resumeStep, RunSummary.Tally tally) {
-        Path metrics = runDir.resolve("metrics.jsonl");
+    /** Where a person (stderr) or a build server ({@code --json} on stdout) follows the run. */
+    private MetricsSink console(Output output) {
+        return output.json() ? JsonlSink.toWriter(output.stdout()) : ConsoleSink.onStderr(config.train().logEvery());
+    }
+
+    /**
+     * The run folder's records (metrics.jsonl appended to, loss.png with the earlier segments), then the console and
+     * the caller's sink. Opening metrics.jsonl is the first write of a segment: when it fails (a full disk) training
+     * does not start.
+     */
+    private MetricsSink fileSinks(RunFolder folder, MetricsSink console, Output output) {
+        RunHistory earlier = RunHistory.read(folder.metrics());
         List<MetricsSink> sinks = new ArrayList<>();
-        sinks.add(tally);
-        sinks.add(resumeStep > 0 ? JsonlSink.resume(metrics, resumeStep) : JsonlSink.open(metrics, false));
-        sinks.add(new PlotSink(runDir.resolve("loss.png"), runDir.getFileName().toString()));
-        sinks.add(output.json() ? JsonlSink.toWriter(output.stdout()) : ConsoleSink.onStderr(config.train().logEvery()));
+        sinks.add(JsonlSink.appendTo(folder.metrics()));
+        sinks.add(new PlotSink(folder.plot(), runDir.getFileName().toString(), earlier));
+        sinks.add(console);
         if (output.extra() != null) {
             sinks.add(output.extra());
         }
         return new CompositeSink(sinks, System.err);
-    }
-
-    /** The resolved config goes into the run folder; a resumed run must not change anything but its length. */
-    private void writeResolvedConfig() throws IOException {
-        Path file = runDir.resolve("config.yaml");
-        if (Files.exists(file)) {
-            RetuneConfig previous = ConfigLoader.load(file, List.of());
-            if (!withoutLength(previous).equals(withoutLength(config))) {
-                throw new ConfigException(runDir + " was trained with a different config (" + file
-                        + "); use another --out folder, or the same config (only train.max_steps / train.epochs may change)");
-            }
-        }
-        ConfigLoader.write(config, file);
-    }
-
-    private static String withoutLength(RetuneConfig c) {
-        return ConfigLoader.toYaml(c).replaceAll("(?m)^\\s*(max_steps|epochs):.*$", "");
     }
 }

@@ -25,8 +25,15 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class Trainer {
 
-    /** How a run ended (divergence is a {@link DivergedException} instead). */
-    public enum Outcome { COMPLETED, EARLY_STOPPED, INTERRUPTED }
+    /**
+     * How a run ended (divergence is a {@link DivergedException} instead). {@code ALREADY_FINISHED}: it had finished
+     * before this start, and its length was not raised, so nothing was trained.
+     */
+    public enum Outcome { COMPLETED, EARLY_STOPPED, INTERRUPTED, ALREADY_FINISHED }
+
+    /** {@link TrainerState#finished} of a run that took all its steps, and of one stopped by {@code eval.patience}. */
+    static final String FINISHED = "completed";
+    static final String FINISHED_EARLY = "early_stopped";
 
     public record Result(Outcome outcome, long steps, double bestValidLoss, long bestStep, long tokens, long skippedSteps) {}
 
@@ -57,6 +64,8 @@ public final class Trainer {
     private double bestValidLoss = Double.NaN;
     private long bestStep;
     private int evalsWithoutImprovement;
+    private Long lastCheckpointStep; // null until a checkpoint is written or resumed from
+    private AtomicBoolean stop = new AtomicBoolean();
 
     /**
      * @param groups the optimizer's parameter groups, in the optimizer's order: each has its rate (discriminative
@@ -86,10 +95,19 @@ public final class Trainer {
         this.gradientSync = dist == null ? null : new GradientSync(dist);
     }
 
-    /** Trains until {@code plan.totalSteps()}, early stopping, or {@code stop} being set (SIGINT / SIGTERM). */
-    public Result train(AtomicBoolean stop) {
-        resumeIfPossible();
-        sink.start(plan.totalSteps(), step);
+    /**
+     * Trains until {@code plan.totalSteps()}, early stopping, or {@code stop} being set (SIGINT / SIGTERM), starting
+     * from {@code resumeFrom} when it is not null.
+     */
+    public Result train(AtomicBoolean stop, Checkpointer.Saved resumeFrom) {
+        this.stop = stop;
+        sink.start(plan.totalSteps(), resumeFrom == null ? 0 : resumeFrom.state().step());
+        if (resumeFrom != null) {
+            restore(resumeFrom);
+        }
+        if (dist != null) {
+            dist.requireSame("resume step (checkpoint)", step);
+        }
         Outcome outcome = Outcome.COMPLETED;
         while (step < plan.totalSteps()) {
             sink.step(trainStep());
@@ -108,7 +126,7 @@ public final class Trainer {
             // A new best is checkpointed at once, or "keep best" would keep whichever checkpoint came next.
             boolean keepThisBest = best && checkpointer.keepsBest();
             if (step % plan.checkpointEvery() == 0 || last || outcome != Outcome.COMPLETED || keepThisBest) {
-                saveCheckpoint(best);
+                saveCheckpoint(best, outcome);
             }
             if (outcome != Outcome.COMPLETED) {
                 break;
@@ -125,18 +143,19 @@ public final class Trainer {
      * Rank 0 writes; the other ranks wait on both sides, so none reads or moves on while the checkpoint is half written.
      * First every rank proves its trained weights are bit-identical to rank 0's: rank 0 saves them for all.
      */
-    private void saveCheckpoint(boolean best) {
+    private void saveCheckpoint(boolean best, Outcome outcome) {
         if (dist != null) {
             dist.requireSame("trained weights at step " + step, Distributed.bitChecksum(trainable.values()));
         }
         if (dist == null || dist.isMain()) {
-            Checkpointer.Saved saved = checkpointer.save(state(), trainable, ema == null ? null : ema.averages(), optimizer, best);
+            Checkpointer.Saved saved = checkpointer.save(state(outcome), trainable, ema == null ? null : ema.averages(), optimizer, best);
             sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : "")
                     + (dist == null ? "" : " (weights bit-identical on all " + dist.worldSize() + " ranks)"));
         }
         if (dist != null) {
             dist.barrier();
         }
+        lastCheckpointStep = step;
     }
 
     /** One optimizer step over {@code gradAccum} micro-batches. */
@@ -177,12 +196,12 @@ public final class Trainer {
                 tokens = Math.round(global[codebooks + 1]);
             }
             if (!Double.isFinite(loss) && !scaler.enabled()) {
-                throw new DivergedException(step + 1, "the loss", loss);
+                throw new DivergedException(step + 1, "the loss", loss, lastCheckpointStep);
             }
             double gradNorm = unscaleAndClip();
             boolean apply = scaler.update(gradNorm);
             if (!Double.isFinite(gradNorm) && !scaler.enabled()) {
-                throw new DivergedException(step + 1, "the gradient norm", gradNorm);
+                throw new DivergedException(step + 1, "the gradient norm", gradNorm, lastCheckpointStep);
             }
             double lr = schedule.lr(step);
             if (apply) {
@@ -251,7 +270,10 @@ public final class Trainer {
         return torch.clip_grad_norm_(trainableVector, max, 2.0, false);
     }
 
-    /** Validation loss (with the EMA weights when enabled); returns whether it is the best so far. */
+    /**
+     * Validation loss (with the EMA weights when enabled); returns whether it is the best so far. A single process
+     * told to stop abandons the pass between batches (ranks of a multi-process run finish it together).
+     */
     boolean evaluate() {
         int batches = plan.maxEvalBatches() > 0 ? Math.min(plan.maxEvalBatches(), data.validBatches()) : data.validBatches();
         if (batches == 0) {
@@ -268,6 +290,9 @@ public final class Trainer {
         int ranks = dist == null ? 1 : dist.worldSize();
         try (NoGradGuard noGrad = new NoGradGuard()) {
             for (int i = rank; i < batches; i += ranks) { // rank r evaluates batches r, r + R, ...
+                if (dist == null && stop.get()) {
+                    return false;
+                }
                 try (PointerScope scope = new PointerScope()) {
                     CodebookCrossEntropy.Result result = forward(data.validBatch(i), null).loss();
                     loss += result.loss().item_double() / batches;
@@ -332,50 +357,50 @@ public final class Trainer {
         }
     }
 
-    private TrainerState state() {
+    private TrainerState state(Outcome outcome) {
         Tensor rng = torch.getDefaultCPUGenerator().get_state().contiguous();
         byte[] bytes = new byte[(int) rng.numel()];
         rng.data_ptr_byte().get(bytes);
+        String finished = outcome == Outcome.EARLY_STOPPED ? FINISHED_EARLY : step >= plan.totalSteps() ? FINISHED : null;
         return new TrainerState(step, epoch, batchInEpoch, scaler.state(), Base64.getEncoder().encodeToString(bytes),
-                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, worldSize(), Map.of());
+                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, worldSize(), plan.totalSteps(), finished, Map.of());
     }
 
-    private void resumeIfPossible() {
-        List<String> warnings = new ArrayList<>();
-        checkpointer.latest(warnings).ifPresent(saved -> {
-            checkpointer.restore(saved, trainable, ema == null ? null : ema.averages(), optimizer);
-            TrainerState s = saved.state();
-            step = s.step();
-            epoch = s.epoch();
-            batchInEpoch = s.batchInEpoch();
-            int savedWorld = s.worldSize() == null ? 1 : s.worldSize();
-            if (savedWorld != worldSize()) {
-                // The position is counted in global batches, whose size scales with the ranks: continue the epoch
-                // at the first batch that starts at or after the tracks already seen.
-                long seen = batchInEpoch * data.batchSize() * savedWorld;
-                batchInEpoch = (seen + (long) data.batchSize() * worldSize() - 1) / ((long) data.batchSize() * worldSize());
-                if (batchInEpoch >= data.batchesPerEpoch()) {
-                    batchInEpoch = 0;
-                    epoch++;
-                }
-                sink.message("resuming on " + processes(worldSize()) + " instead of " + processes(savedWorld) + ": the global batch is now "
-                        + data.batchSize() * worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
-                        + " continues at batch " + batchInEpoch + ", and the data order from here differs from an uninterrupted run");
+    /** Puts the weights, optimizer, data position, RNG and bookkeeping back as the checkpoint has them. */
+    private void restore(Checkpointer.Saved saved) {
+        checkpointer.restore(saved, trainable, ema == null ? null : ema.averages(), optimizer);
+        TrainerState s = saved.state();
+        step = s.step();
+        epoch = s.epoch();
+        batchInEpoch = s.batchInEpoch();
+        int savedWorld = s.worldSize() == null ? 1 : s.worldSize();
+        if (savedWorld != worldSize()) {
+            // The position is counted in global batches, whose size scales with the ranks: continue the epoch
+            // at the first batch that starts at or after the tracks already seen.
+            long seen = batchInEpoch * data.batchSize() * savedWorld;
+            batchInEpoch = (seen + (long) data.batchSize() * worldSize() - 1) / ((long) data.batchSize() * worldSize());
+            if (batchInEpoch >= data.batchesPerEpoch()) {
+                batchInEpoch = 0;
+                epoch++;
             }
-            scaler.restore(s.lossScale());
-            bestValidLoss = s.bestValidLoss();
-            bestStep = s.bestStep();
-            evalsWithoutImprovement = s.evalsWithoutImprovement();
-            tokensSeen = s.tokensSeen();
-            byte[] bytes = Base64.getDecoder().decode(s.rngState());
-            Tensor rng = torch.empty(new long[] {bytes.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte), new org.bytedeco.pytorch.MemoryFormatOptional());
-            rng.data_ptr_byte().put(bytes);
-            torch.getDefaultCPUGenerator().set_state(rng);
-            sink.message("resumed from " + saved.dir().getFileName() + " (step " + step + ", epoch " + epoch + ")");
-        });
-        warnings.forEach(sink::message);
-        if (dist != null) {
-            dist.requireSame("resume step (checkpoint)", step);
+            sink.message("resuming on " + processes(worldSize()) + " instead of " + processes(savedWorld) + ": the global batch is now "
+                    + data.batchSize() * worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
+                    + " continues at batch " + batchInEpoch + ", and the data order from here differs from an uninterrupted run");
+        }
+        scaler.restore(s.lossScale());
+        bestValidLoss = s.bestValidLoss();
+        bestStep = s.bestStep();
+        evalsWithoutImprovement = s.evalsWithoutImprovement();
+        tokensSeen = s.tokensSeen();
+        byte[] bytes = Base64.getDecoder().decode(s.rngState());
+        Tensor rng = torch.empty(new long[] {bytes.length}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte), new org.bytedeco.pytorch.MemoryFormatOptional());
+        rng.data_ptr_byte().put(bytes);
+        torch.getDefaultCPUGenerator().set_state(rng);
+        lastCheckpointStep = step;
+        if (FINISHED_EARLY.equals(s.finished())) {
+            // The run was made longer after it stopped early: give it its patience again.
+            evalsWithoutImprovement = 0;
+            sink.message("continuing a run that stopped early at step " + step + ": eval.patience starts over");
         }
     }
 

@@ -16,14 +16,17 @@ import java.util.Map;
  * @param evalsWithoutImprovement for early stopping
  * @param tokensSeen              real target tokens trained on so far (all ranks)
  * @param worldSize               processes that trained (null in checkpoints older than multi-process training: 1)
+ * @param plannedSteps            the run's length when this was written (null in older checkpoints)
+ * @param finished                how the run ended when it did at this checkpoint ({@code completed},
+ *                                {@code early_stopped}); null while it is under way or was interrupted
  * @param files                   sha256 of every other file of the checkpoint, checked on load
  */
 public record TrainerState(long step, int epoch, long batchInEpoch, LossScaler.State lossScale, String rngState,
                            double bestValidLoss, long bestStep, int evalsWithoutImprovement, long tokensSeen,
-                           Integer worldSize, Map<String, String> files) {
+                           Integer worldSize, Long plannedSteps, String finished, Map<String, String> files) {
 
     TrainerState withFiles(Map<String, String> sha256) {
         return new TrainerState(step, epoch, batchInEpoch, lossScale, rngState, bestValidLoss, bestStep,
-                evalsWithoutImprovement, tokensSeen, worldSize, sha256);
+                evalsWithoutImprovement, tokensSeen, worldSize, plannedSteps, finished, sha256);
     }
 }

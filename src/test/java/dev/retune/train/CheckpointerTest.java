@@ -1,7 +1,9 @@
 package dev.retune.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.KernelsConfig;
@@ -62,7 +64,7 @@ class CheckpointerTest {
 
     private static TrainerState state(long step, double bestValidLoss) {
         return new TrainerState(step, 1, step % 3, new LossScaler.State(512, 7, 1), "cm5nLXN0YXRl", bestValidLoss,
-                Math.max(0, step - 1), 2, 1000 * step, 1, Map.of());
+                Math.max(0, step - 1), 2, 1000 * step, 1, 10L, null, Map.of());
     }
 
     private static void save(Checkpointer checkpointer, long step, Model model, boolean best) {
@@ -180,7 +182,7 @@ class CheckpointerTest {
     }
 
     @Test
-    void allCheckpointsDamagedOrNoneGivesEmpty() throws IOException {
+    void noCheckpointGivesEmptyButAllDamagedIsAnErrorNamingEachDamagedFile() throws IOException {
         Checkpointer checkpointer = new Checkpointer(runDir, 2);
         List<String> warnings = new ArrayList<>();
         assertTrue(checkpointer.latest(warnings).isEmpty(), "a new run has none");
@@ -188,9 +190,36 @@ class CheckpointerTest {
 
         Model model = new Model(0.5);
         save(checkpointer, 1, model, false);
+        save(checkpointer, 2, model, false);
         flipOneByte(runDir.resolve("checkpoints/step-0000001/optimizer.safetensors"));
-        assertTrue(checkpointer.latest(warnings).isEmpty());
-        assertEquals(1, warnings.size(), warnings.toString());
+        Files.writeString(runDir.resolve("checkpoints/step-0000002/state.json"), "{}");
+
+        TrainingException e = assertThrows(TrainingException.class, () -> checkpointer.latest(warnings));
+        assertTrue(e.getMessage().contains("step-0000001: optimizer.safetensors does not match its sha256"), e.getMessage());
+        assertTrue(e.getMessage().contains("step-0000002: state.json does not match its sha256"), e.getMessage());
+        assertTrue(e.getMessage().contains("--out"), "says how to start over: " + e.getMessage());
+        assertTrue(Files.isDirectory(runDir.resolve("checkpoints/step-0000001")) && Files.isDirectory(runDir.resolve("checkpoints/step-0000002")),
+                "nothing is removed");
+    }
+
+    @Test
+    void aDamagedCheckpointThatIsWrittenAgainIsMovedAsideNotDeleted() throws IOException {
+        Model model = new Model(0.5);
+        Checkpointer checkpointer = new Checkpointer(runDir, 5);
+        save(checkpointer, 1, model, false);
+        save(checkpointer, 2, model, false);
+        Path damaged = runDir.resolve("checkpoints/step-0000002/trainable.safetensors");
+        flipOneByte(damaged);
+        byte[] damagedBytes = Files.readAllBytes(damaged);
+        List<String> warnings = new ArrayList<>();
+        assertEquals(1, checkpointer.latest(warnings).orElseThrow().state().step(), "resumes from the older one");
+
+        model.step(1);
+        save(checkpointer, 2, model, false); // the resumed run reaches step 2 again
+
+        assertEquals(2, checkpointer.latest(warnings).orElseThrow().state().step());
+        assertArrayEquals(damagedBytes, Files.readAllBytes(runDir.resolve("checkpoints/step-0000002.damaged/trainable.safetensors")));
+        assertEquals(List.of(1L, 2L), checkpointer.steps(), "the damaged copy is no longer a checkpoint");
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.retune.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,9 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -130,77 +127,58 @@ class JsonlSinkTest {
     }
 
     @Test
-    void truncateAfterKeepsExactlyTheStepsUpToN() throws IOException {
+    void appendToAddsASegmentAfterEverythingThereWithAStartRecord() throws IOException {
         Path file = dir.resolve("metrics.jsonl");
-        try (JsonlSink sink = JsonlSink.open(file, false)) {
-            sink.message("started");
-            for (long s = 1; s <= 10; s++) {
-                sink.step(step(s, s == 3));
-                if (s % 4 == 0) {
-                    sink.eval(new EvalMetrics(s, 3.0, new double[] {3.0}, false, false));
-                    sink.message("checkpoint " + s);
-                }
-            }
-            sink.message("interrupted");
-        }
-        Object before = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-
-        JsonlSink.truncateAfter(file, 8);
-
-        List<JsonNode> lines = records(file);
-        List<Long> steps = lines.stream().filter(l -> l.get("type").asString().equals("step"))
-                .map(l -> l.get("step").longValue()).toList();
-        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), steps);
-        assertEquals(2, lines.stream().filter(l -> l.get("type").asString().equals("eval")).count());
-        assertEquals("checkpoint 8", lines.get(lines.size() - 1).get("text").asString());
-        assertEquals("started", lines.get(0).get("text").asString());
-        // Atomic: the file was replaced by a rename (a new inode), and no temp file is left behind.
-        Object after = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-        if (before != null) {
-            assertNotEquals(before, after);
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of(file), files.toList());
-        }
-    }
-
-    @Test
-    void resumeAppendsAfterTheCheckpointStep() throws IOException {
-        Path file = dir.resolve("metrics.jsonl");
-        try (JsonlSink sink = JsonlSink.open(file, false)) {
+        try (JsonlSink sink = JsonlSink.appendTo(file)) {
+            sink.start(10, 0);
             for (long s = 1; s <= 6; s++) {
                 sink.step(step(s, false));
             }
         }
+        List<String> before = Files.readAllLines(file);
 
-        try (JsonlSink sink = JsonlSink.resume(file, 4)) {
+        try (JsonlSink sink = JsonlSink.appendTo(file)) {
+            sink.start(10, 4);
             sink.step(step(5, false));
         }
 
-        assertEquals(List.of(1L, 2L, 3L, 4L, 5L),
-                records(file).stream().map(l -> l.get("step").longValue()).toList());
+        List<String> after = Files.readAllLines(file);
+        assertEquals(before, after.subList(0, before.size()), "nothing that was there changes");
+        List<JsonNode> added = after.subList(before.size(), after.size()).stream().map(MAPPER::readTree).toList();
+        assertEquals("start", added.get(0).get("type").asString());
+        assertEquals(4, added.get(0).get("from_step").longValue());
+        assertEquals(10, added.get(0).get("total_steps").longValue());
+        assertEquals(5, added.get(1).get("step").longValue());
+        assertTrue(added.get(1).get("wall_s").isNumber(), added.get(1).toString());
     }
 
     @Test
-    void truncateAfterDropsATornLastLine() throws IOException {
+    void appendToEndsALineTornByACrashBeforeItsFirstRecord() throws IOException {
         Path file = dir.resolve("metrics.jsonl");
-        try (JsonlSink sink = JsonlSink.open(file, false)) {
+        try (JsonlSink sink = JsonlSink.appendTo(file)) {
             sink.step(step(1, false));
-            sink.step(step(2, false));
         }
         Files.writeString(file, "{\"type\":\"step\",\"ste", StandardOpenOption.APPEND);
 
-        JsonlSink.truncateAfter(file, 10);
+        try (JsonlSink sink = JsonlSink.appendTo(file)) {
+            sink.start(5, 1);
+            sink.step(step(2, false));
+        }
 
-        assertEquals(2, records(file).size());
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(4, lines.size(), lines.toString());
+        assertEquals("{\"type\":\"step\",\"ste", lines.get(1), "the torn line is kept as it was");
+        assertEquals("start", MAPPER.readTree(lines.get(2)).get("type").asString());
+        assertEquals(2, MAPPER.readTree(lines.get(3)).get("step").longValue());
     }
 
     @Test
-    void truncateAfterRejectsACorruptMiddleLine() throws IOException {
-        Path file = dir.resolve("metrics.jsonl");
-        Files.writeString(file, "{\"type\":\"step\",\"step\":1}\nnot json\n{\"type\":\"step\",\"step\":2}\n");
+    void appendToAFolderThatCannotHoldTheFileNamesItAndCreatesNothing() {
+        Path file = dir.resolve("missing-folder").resolve("metrics.jsonl");
 
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> JsonlSink.truncateAfter(file, 1));
-        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+        TrainingException e = assertThrows(TrainingException.class, () -> JsonlSink.appendTo(file));
+
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+        assertFalse(Files.exists(file));
     }
 }
