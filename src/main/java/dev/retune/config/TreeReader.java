@@ -18,7 +18,8 @@ import tools.jackson.dataformat.yaml.YAMLParser;
 /**
  * Reads one YAML or JSON document into a tree and notes the line of every key, so that errors found later can point at
  * it. Refuses what Jackson's own tree reading lets pass silently: a key given twice in one mapping (the later value
- * would win), a YAML alias (read as the alias's name), and a second document after the first (ignored).
+ * would win), a YAML alias (read as the alias's name), and a second document after the first (ignored). One
+ * reader reads one document.
  */
 final class TreeReader {
 
@@ -88,7 +89,8 @@ final class TreeReader {
             case VALUE_TRUE -> nodes.booleanNode(true);
             case VALUE_FALSE -> nodes.booleanNode(false);
             case VALUE_NULL -> nodes.nullNode();
-            default -> throw new ConfigException(at(line()) + ": " + path + ": unexpected " + parser.currentToken(), path);
+            default -> throw new ConfigException(at(line()) + ": " + path + ": binary (!!binary) and other special YAML"
+                    + " values are not supported in configs", path);
         };
     }
 
