@@ -42,7 +42,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Take the data section (min_seconds, valid_fraction, ...) from this config.")
     Path config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. data.min_seconds=3 (repeatable).")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key, e.g. data.min_seconds=3 (repeatable); KEY=null resets it to its default.")
     List<String> overrides = new ArrayList<>();
 
     @Option(names = "--json", description = "Print the report as JSON on stdout (no progress bar).")
@@ -76,8 +76,20 @@ final class CheckCommand implements Callable<Integer> {
             printSummary(out, datasetDir, report);
         }
         out.flush();
-        boolean failed = report.usable().isEmpty() || (strict && !report.problems().isEmpty());
-        return failed ? ExitCode.DATA_CHECK_FAILED : ExitCode.OK;
+        if (report.usable().isEmpty() || (strict && !report.problems().isEmpty())) {
+            spec.commandLine().getErr().println("error: " + failure(datasetDir, report));
+            return ExitCode.DATA_CHECK_FAILED;
+        }
+        return ExitCode.OK;
+    }
+
+    /** Why the check failed, on one line with the first problem, for stderr (the report itself is on stdout). */
+    private String failure(Path datasetDir, CheckReport report) {
+        String why = report.usable().isEmpty()
+                ? datasetDir + ": no usable rows (" + report.rows() + " read, " + report.skipped() + " skipped)"
+                : "--strict: " + report.skipped() + " of " + report.rows() + " rows of " + datasetDir + " are skipped";
+        return report.problems().isEmpty() ? why
+                : why + "; first problem: " + report.problems().get(0).kind().id() + ", " + report.problems().get(0).message();
     }
 
     private RetuneConfig resolveConfig() {
@@ -92,6 +104,7 @@ final class CheckCommand implements Callable<Integer> {
         json.put("dataset", datasetDir.toString());
         json.put("rows", report.rows());
         json.put("usable", report.usable().size());
+        json.put("skipped", report.skipped());
         json.put("total_seconds", round(report.totalSeconds()));
         for (Split split : Split.values()) {
             json.put(split.name().toLowerCase(), Map.of("rows", report.count(split), "seconds", round(report.seconds(split))));
@@ -117,7 +130,7 @@ final class CheckCommand implements Callable<Integer> {
     private static void printSummary(PrintWriter out, Path datasetDir, CheckReport report) {
         double total = report.totalSeconds();
         out.printf("Dataset %s: %d rows read, %d usable, %d skipped%n", datasetDir, report.rows(), report.usable().size(),
-                report.problems().size());
+                report.skipped());
         out.printf("  audio      %.2f h (%.1f s); train %d files (%.1f s), valid %d files (%.1f s)%n", total / 3600, total,
                 report.count(Split.TRAIN), report.seconds(Split.TRAIN), report.count(Split.VALID), report.seconds(Split.VALID));
         CheckReport.Spread d = report.durations();
@@ -131,7 +144,7 @@ final class CheckCommand implements Callable<Integer> {
             out.println("No problems found.");
             return;
         }
-        out.printf("Problems (%d rows skipped):%n", report.problems().size());
+        out.printf("Problems (%d, on %d skipped rows):%n", report.problems().size(), report.skipped());
         Map<Problem.Kind, List<Problem>> byKind = report.problems().stream()
                 .collect(Collectors.groupingBy(Problem::kind, LinkedHashMap::new, Collectors.toList()));
         byKind.forEach((kind, problems) -> {

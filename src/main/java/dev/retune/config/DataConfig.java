@@ -6,7 +6,7 @@ package dev.retune.config;
  * @param dataset           dataset folder holding metadata.csv (relative to the working directory)
  * @param sampleRate        rate audio is resampled to; the codec's rate (32000 for MusicGen)
  * @param channels          1 = mean downmix (MusicGen mono), 2 = stereo
- * @param segmentSeconds    length of one training segment
+ * @param segmentSeconds    length of one training segment, at most {@value #MAX_SEGMENT_SECONDS} s
  * @param minSegmentRatio   a segment starts where at least this share of it is real audio (audiocraft's rule)
  * @param minSeconds        files shorter than this are skipped as too_short
  * @param validFraction     share of files held out for validation when the CSV has no split column
@@ -22,6 +22,12 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
                          Integer batchSize, String cacheDir, Boolean useCache,
                          TextConfig text) {
 
+    /**
+     * A static sanity bound, far above any model's context (MusicGen: 30 s); the model's own limit is checked where the
+     * model is known. Here seconds times the highest sample rate still fits an int count of samples.
+     */
+    public static final double MAX_SEGMENT_SECONDS = 3_600;
+
     public DataConfig {
         sampleRate = sampleRate == null ? 32_000 : sampleRate;
         channels = channels == null ? 1 : channels;
@@ -36,7 +42,10 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
 
         Check.range("data.sample_rate", sampleRate, 1_000, 384_000);
         Check.range("data.channels", channels, 1, 2);
+        Check.notBlank("data.dataset", dataset);
+        Check.notBlank("data.cache_dir", cacheDir);
         Check.positive("data.segment_seconds", segmentSeconds);
+        Check.atMost("data.segment_seconds", segmentSeconds, MAX_SEGMENT_SECONDS);
         Check.range("data.min_segment_ratio", minSegmentRatio, 0.0, 1.0);
         Check.atLeast("data.min_seconds", minSeconds, 0.0);
         Check.below("data.valid_fraction", validFraction, 0.0, 1.0);

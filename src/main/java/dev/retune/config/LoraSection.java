@@ -26,7 +26,7 @@ public record LoraSection(Integer r, Double alpha, Double dropout, String target
         alpha = alpha == null ? 2.0 * r : alpha;
         dropout = dropout == null ? 0.05 : dropout;
         targetModules = targetModules == null ? DEFAULT_TARGETS : targetModules;
-        layers = layers == null ? null : List.copyOf(layers);
+        layers = layers == null ? null : Check.items("adapt.lora.layers", layers, "a decoder layer index");
         useRslora = useRslora != null && useRslora;
         init = init == null ? "kaiming" : init;
 
@@ -36,10 +36,11 @@ public record LoraSection(Integer r, Double alpha, Double dropout, String target
         try {
             Pattern.compile(targetModules);
         } catch (PatternSyntaxException e) {
-            throw new ConfigException("adapt.lora.target_modules is not a valid regex: " + e.getDescription() + " in '" + targetModules + "'");
+            throw new ConfigException("adapt.lora.target_modules is not a valid regex: " + e.getDescription() + " in '" + targetModules + "'",
+                    "adapt.lora.target_modules");
         }
         if (!init.equals("kaiming") && !init.equals("gaussian")) {
-            throw new ConfigException("adapt.lora.init must be kaiming or gaussian, found '" + init + "'");
+            throw new ConfigException("adapt.lora.init must be kaiming or gaussian, found '" + init + "'", "adapt.lora.init");
         }
     }
 

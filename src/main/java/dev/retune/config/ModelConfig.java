@@ -34,6 +34,7 @@ public record ModelConfig(String path, Preset preset, Long seed) {
 
     public ModelConfig {
         seed = seed == null ? 0L : seed;
+        Check.notBlank("model.path", path);
     }
 
     public static ModelConfig defaults() {

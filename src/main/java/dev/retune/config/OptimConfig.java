@@ -33,15 +33,13 @@ public record OptimConfig(Double lr, List<Double> betas, Double weightDecay, Dou
             Check.atLeast("optim.layer_decay", layerDecay, 1.0);
         }
         if (betas.size() != 2) {
-            throw new ConfigException("optim.betas must hold 2 values [beta1, beta2], found " + betas.size() + ": " + betas);
+            throw new ConfigException("optim.betas must hold 2 values [beta1, beta2], found " + betas.size() + ": " + betas,
+                    "optim.betas");
         }
+        betas = Check.items("optim.betas", betas, "a number");
         for (int i = 0; i < betas.size(); i++) {
-            if (betas.get(i) == null) {
-                throw new ConfigException("optim.betas[" + i + "] must be a number, found null");
-            }
             Check.below("optim.betas[" + i + "]", betas.get(i), 0.0, 1.0);
         }
-        betas = List.copyOf(betas);
         Check.atLeast("optim.weight_decay", weightDecay, 0.0);
         Check.positive("optim.eps", eps);
     }

@@ -15,15 +15,16 @@ public record PartialSection(List<String> patterns) {
     public static final List<String> DEFAULT_PATTERNS = List.of("^decoder\\.lm_heads\\.", "^decoder\\.model\\.decoder\\.layer_norm\\.");
 
     public PartialSection {
-        patterns = patterns == null ? DEFAULT_PATTERNS : List.copyOf(patterns);
+        patterns = patterns == null ? DEFAULT_PATTERNS : Check.items("adapt.partial.patterns", patterns, "a regex");
         if (patterns.isEmpty()) {
-            throw new ConfigException("adapt.partial.patterns must list at least one regex");
+            throw new ConfigException("adapt.partial.patterns must list at least one regex", "adapt.partial.patterns");
         }
         for (String pattern : patterns) {
             try {
                 Pattern.compile(pattern);
             } catch (PatternSyntaxException e) {
-                throw new ConfigException("adapt.partial.patterns: '" + pattern + "' is not a valid regex: " + e.getDescription());
+                throw new ConfigException("adapt.partial.patterns: '" + pattern + "' is not a valid regex: " + e.getDescription(),
+                        "adapt.partial.patterns");
             }
         }
     }

@@ -19,13 +19,7 @@ public record TextConfig(Double mergeP, Double replaceP, Double dropFieldP, List
         mergeP = mergeP == null ? 0.0 : mergeP;
         replaceP = replaceP == null ? 0.0 : replaceP;
         dropFieldP = dropFieldP == null ? 0.0 : dropFieldP;
-        fields = fields == null ? DEFAULT_FIELDS : fields;
-        for (int i = 0; i < fields.size(); i++) {
-            if (fields.get(i) == null) {
-                throw new ConfigException("data.text.fields[" + i + "] must be a column name, found null");
-            }
-        }
-        fields = List.copyOf(fields);
+        fields = fields == null ? DEFAULT_FIELDS : Check.items("data.text.fields", fields, "a column name");
 
         Check.range("data.text.merge_p", mergeP, 0.0, 1.0);
         Check.range("data.text.replace_p", replaceP, 0.0, 1.0);

@@ -25,7 +25,7 @@ public record TrainConfig(Integer maxSteps, Integer epochs, Integer gradAccum, D
         if (maxSteps != null && epochs != null) {
             throw new ConfigException("train.max_steps (" + maxSteps + ") and train.epochs (" + epochs + ") are both set;"
                     + " keep one: remove train.epochs (or set it to null) to train for a number of steps, or remove"
-                    + " train.max_steps (or set it to null) to train for whole epochs");
+                    + " train.max_steps (or set it to null) to train for whole epochs", "train.max_steps", "train.epochs");
         }
         if (maxSteps == null && epochs == null) {
             maxSteps = DEFAULT_MAX_STEPS;

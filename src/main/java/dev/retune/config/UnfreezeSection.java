@@ -11,7 +11,7 @@ import java.util.List;
 public record UnfreezeSection(List<UnfreezeStage> stages) {
 
     public UnfreezeSection {
-        stages = stages == null ? List.of() : List.copyOf(stages);
+        stages = stages == null ? List.of() : Check.items("adapt.unfreeze.stages", stages, "a stage (a mapping with groups:)");
     }
 
     public boolean enabled() {

@@ -20,15 +20,17 @@ public record UnfreezeStage(String name, Integer startStep, Integer startEpoch, 
 
     public UnfreezeStage {
         if (startStep != null && startEpoch != null) {
-            throw new ConfigException("adapt.unfreeze.stages: stage '" + name + "' sets both start_step and start_epoch; keep one");
+            throw new ConfigException("adapt.unfreeze.stages: stage '" + name + "' sets both start_step and start_epoch; keep one",
+                    "adapt.unfreeze.stages");
         }
         if (startStep == null && startEpoch == null) {
             startStep = 0;
         }
         if (groups == null || groups.isEmpty()) {
-            throw new ConfigException("adapt.unfreeze.stages: stage '" + name + "' needs groups (e.g. [heads, final_norm])");
+            throw new ConfigException("adapt.unfreeze.stages: stage '" + name + "' needs groups (e.g. [heads, final_norm])",
+                    "adapt.unfreeze.stages");
         }
-        groups = List.copyOf(groups);
+        groups = Check.items("adapt.unfreeze.stages.groups", groups, "a group name");
         name = name == null ? String.join("+", groups) : name;
         lrMult = lrMult == null ? 1.0 : lrMult;
         warmupSteps = warmupSteps == null ? 0 : warmupSteps;

@@ -8,7 +8,8 @@ import java.util.TreeMap;
 
 /**
  * What {@code retune data check} found: the usable tracks with their decoded lengths, every problem (sorted by CSV
- * line), and summary statistics computed from the usable tracks.
+ * line), and summary statistics computed from the usable tracks. Rows and problems are counted apart: every row read
+ * is usable or skipped, and a skipped row has one problem or more.
  */
 public record CheckReport(DatasetIndex index, List<CheckedTrack> usable, List<Problem> problems, double minSeconds) {
 
@@ -40,8 +41,14 @@ public record CheckReport(DatasetIndex index, List<CheckedTrack> usable, List<Pr
                 .toList();
     }
 
+    /** Data rows of metadata.csv, usable or not. */
     public int rows() {
         return index.rowsRead();
+    }
+
+    /** Rows left out of training, whatever their number of problems. */
+    public int skipped() {
+        return rows() - usable.size();
     }
 
     public double totalSeconds() {

@@ -1,6 +1,7 @@
 package dev.retune.data;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +18,9 @@ import java.util.Optional;
 
 /**
  * Turns a dataset folder (audio files plus a metadata.csv naming them) into tracks, checking every row: the audio
- * path must stay inside the folder and name an existing file, the description must not be empty, and a row must not
- * repeat an earlier one. Rows that fail a check are skipped and reported; the folder is only ever read.
+ * path must stay inside the folder, also once symbolic links are followed, and name an existing regular file; the
+ * description must not be empty, and a row must not repeat an earlier one. Rows that fail a check are skipped and
+ * reported; the folder is only ever read, and no audio file is opened here.
  */
 public final class Dataset {
 
@@ -32,10 +34,12 @@ public final class Dataset {
     public static DatasetIndex scan(Path datasetDir, DatasetOptions options) {
         Path dir = datasetDir.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
-            throw new DatasetException("dataset folder not found: " + dir);
+            throw new DatasetException(Files.exists(dir)
+                    ? dir + " is not a folder; a dataset is a folder holding " + METADATA_FILE + " and the audio files"
+                    : "dataset folder not found: " + dir);
         }
         MetadataTable table = MetadataCsv.read(dir.resolve(METADATA_FILE));
-        Scan scan = new Scan(dir, options, table.problems());
+        Scan scan = new Scan(dir, realPath(dir), options, table.problems());
         table.rows().forEach(scan::add);
         // Stable sort: the CSV's own problems came first, but a report reads best in file order.
         scan.problems.sort(Comparator.comparingInt(Problem::line));
@@ -46,13 +50,15 @@ public final class Dataset {
     /** The state of one pass over the rows: tracks kept so far, problems found, and rows seen for duplicates. */
     private static final class Scan {
         private final Path dir;
+        private final Path realDir;
         private final DatasetOptions options;
         private final List<Track> tracks = new ArrayList<>();
         private final List<Problem> problems;
         private final Map<TrackKey, Integer> firstLine = new HashMap<>();
 
-        Scan(Path dir, DatasetOptions options, List<Problem> csvProblems) {
+        Scan(Path dir, Path realDir, DatasetOptions options, List<Problem> csvProblems) {
             this.dir = dir;
+            this.realDir = realDir;
             this.options = options;
             this.problems = new ArrayList<>(csvProblems);
         }
@@ -95,15 +101,41 @@ public final class Dataset {
             Path resolved = dir.resolve(written).normalize();
             if (!options.allowOutsidePaths() && (written.isAbsolute() || !resolved.startsWith(dir))) {
                 String why = written.isAbsolute() ? "is an absolute path" : "leads outside the dataset folder " + dir;
-                found.add(problem(row, Problem.Kind.PATH_OUTSIDE_DATASET, "'" + row.audio() + "' " + why
-                        + "; write paths relative to the folder of metadata.csv, or set data.allow_outside_paths"));
+                found.add(outside(row, why + "; write paths relative to the folder of metadata.csv"));
                 return null;
             }
-            if (!Files.isRegularFile(resolved)) {
-                found.add(problem(row, Problem.Kind.MISSING_FILE, "file not found: " + resolved));
+            if (!Files.exists(resolved)) {
+                String why = Files.isSymbolicLink(resolved)
+                        ? "symbolic link to nothing (its target is missing, or the links loop): "
+                        : "file not found: ";
+                found.add(problem(row, Problem.Kind.MISSING_FILE, why + resolved));
+                return null;
+            }
+            // A link (the file, or a folder on its way) may lead out of the dataset although the path itself does not.
+            Path real;
+            try {
+                real = resolved.toRealPath();
+            } catch (IOException e) {
+                found.add(problem(row, Problem.Kind.MISSING_FILE, "cannot resolve " + resolved + ": " + e));
+                return null;
+            }
+            if (!options.allowOutsidePaths() && !real.startsWith(realDir)) {
+                found.add(outside(row, "is a symbolic link, or lies in a linked folder, leading to " + real
+                        + " outside the dataset folder " + realDir + "; copy the file into the dataset"));
+                return null;
+            }
+            // Only a regular file may reach the decoder: a named pipe would block the reader forever.
+            if (!Files.isRegularFile(real)) {
+                String what = Files.isDirectory(real) ? "a folder" : "a pipe, device or socket";
+                found.add(problem(row, Problem.Kind.NOT_A_FILE, resolved + " is " + what + ", not a regular audio file"));
                 return null;
             }
             return resolved;
+        }
+
+        private Problem outside(MetadataRow row, String whyAndFix) {
+            return problem(row, Problem.Kind.PATH_OUTSIDE_DATASET, "'" + row.audio() + "' " + whyAndFix
+                    + ", or set data.allow_outside_paths");
         }
 
         /** The split a {@code split} cell names; empty when there is no such column or the cell is blank. */
@@ -123,6 +155,15 @@ public final class Dataset {
         /** The dataset-relative path with '/' separators, so the hash is the same on every OS. */
         private String relative(Path path) {
             return dir.relativize(path).toString().replace(File.separatorChar, '/');
+        }
+    }
+
+    /** The folder with every symbolic link on its path followed; the dataset folder itself may well be a link. */
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw new DatasetException("cannot resolve the dataset folder " + dir + ": " + e, e);
         }
     }
 

@@ -67,6 +67,11 @@ public final class MetadataCsv {
     }
 
     private static String readText(Path csv) {
+        if (Files.exists(csv) && !Files.isRegularFile(csv)) {
+            // Reading a named pipe would block until something writes to it.
+            throw new DatasetException(csv + " is not a regular file (a folder, pipe, device or socket); a dataset needs a"
+                    + " metadata.csv file with a header row");
+        }
         try {
             String text = Files.readString(csv, StandardCharsets.UTF_8);
             // Spreadsheet exports often start with a byte-order mark; left in, it would become part of the first column name.

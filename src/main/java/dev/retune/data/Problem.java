@@ -12,6 +12,7 @@ public record Problem(int line, String file, Kind kind, String message) {
         EMPTY_PATH("empty_path"),
         PATH_OUTSIDE_DATASET("path_outside_dataset"),
         MISSING_FILE("missing_file"),
+        NOT_A_FILE("not_a_file"),
         DUPLICATE("duplicate"),
         EMPTY_CAPTION("empty_caption"),
         UNDECODABLE("undecodable"),

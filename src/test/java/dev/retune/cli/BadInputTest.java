@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.data.TestAudio;
+import dev.retune.data.TestFiles;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TinyTokenizer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -105,6 +108,69 @@ class BadInputTest {
 
     static List<Case> configs() {
         return List.of(
+                row("--set with broken YAML", 3, "error: --set train.max_steps=[1,: not valid YAML: expected the node content",
+                        "plan", "{config}", "--set", "train.max_steps=[1,"),
+                row("--set of a word for a number", 3, "error: --set optim.lr=abc: optim.lr must be a number, found 'abc'",
+                        "plan", "{config}", "--set", "optim.lr=abc"),
+                row("--set with no value", 3, "error: --set train.max_steps=: no value after '='; give one (quote a string that"
+                        + " starts with #), or train.max_steps=null to reset train.max_steps to its default",
+                        "plan", "{config}", "--set", "train.max_steps="),
+                row("--set without =", 3, "error: --set optim.lr: expected section.key=value", "plan", "{config}", "--set", "optim.lr"),
+                row("--set of one key twice", 3, "error: --set optim.lr=0.2: --set optim.lr=0.1 already sets optim.lr; give each"
+                        + " key once", "plan", "{config}", "--set", "optim.lr=0.1", "--set", "optim.lr=0.2"),
+                row("--set of an integer beyond int", 3, "error: --set data.batch_size=4000000000: data.batch_size must be an"
+                        + " integer from -2147483648 to 2147483647", "plan", "{config}", "--set", "data.batch_size=4000000000"),
+                row("--set of 1 for true/false", 3, "data.allow_outside_paths must be true or false, found 1",
+                        "plan", "{config}", "--set", "data.allow_outside_paths=1"),
+                row("--set of an unknown key", 3, "error: --set optim.lrr=1: unknown key 'optim.lrr'; did you mean 'optim.lr'?",
+                        "plan", "{config}", "--set", "optim.lrr=1"),
+                row("--set below a key holding a value", 3, "holds a value", "plan", "{config}", "--set", "optim.lr.x=1"),
+                row("--set on train", 3, "error: --set optim.lr=abc: optim.lr must be a number",
+                        "train", "{config}", "--set", "optim.lr=abc"),
+                row("segment_seconds of 1e9", 3, "data.segment_seconds must be at most 3600, found 1000000000",
+                        "plan", "{config}", "--set", "data.segment_seconds=1e9"),
+                row("segment_seconds of NaN", 3, "data.segment_seconds must be greater than 0, found NaN",
+                        "plan", "{config}", "--set", "data.segment_seconds=.nan"),
+                row("negative batch size", 3, "data.batch_size must be at least 1, found -2",
+                        "plan", "{config}", "--set", "data.batch_size=-2"),
+                row("learning rate NaN", 3, "optim.lr must be greater than 0, found NaN", "plan", "{config}", "--set", "optim.lr=.nan"),
+                row("empty dataset path", 3, "data.dataset is empty", "plan", "{config}", "--set", "data.dataset=''"),
+                row("a key twice in a YAML file", 3, "x.yaml: data.batch_size is given twice, at lines 2 and 4; keep one",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "data:\n  batch_size: 2\n  dataset: d\n  batch_size: 3\n"),
+                        "plan", "{case}/x.yaml"),
+                row("a nested key twice in a YAML file", 3, "x.yaml: data.text.merge_p is given twice, at lines 3 and 5",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "data:\n  text:\n    merge_p: 0.1\n    drop_field_p: 0\n"
+                                + "    merge_p: 0.2\n"),
+                        "plan", "{case}/x.yaml"),
+                row("a section twice in a YAML file", 3, "x.yaml: train is given twice, at lines 1 and 5",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "train:\n  max_steps: 3\ndata:\n  batch_size: 2\n"
+                                + "train:\n  seed: 1\n"),
+                        "plan", "{case}/x.yaml"),
+                row("a key twice in a flow mapping", 3, "x.yaml: optim.lr is given twice, both on line 2",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "model: {preset: tiny}\noptim: {lr: 1, lr: 2}\n"),
+                        "plan", "{case}/x.yaml"),
+                row("a key twice in a JSON file", 3, "x.json: optim.lr is given twice, at lines 2 and 3",
+                        dir -> Files.writeString(dir.resolve("x.json"), "{\"optim\": {\n  \"lr\": 1,\n  \"lr\": 2}}\n"),
+                        "plan", "{case}/x.json"),
+                row("an unknown key in a file", 3, "x.yaml line 3: unknown key 'data.sample_rte'; did you mean 'data.sample_rate'?",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "data:\n  dataset: d\n  sample_rte: 44100\n"),
+                        "plan", "{case}/x.yaml"),
+                row("a wrong type in a file", 3, "x.yaml line 2: optim.lr must be a number, found 'fast'",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "optim:\n  lr: fast\n"), "plan", "{case}/x.yaml"),
+                row("a YAML syntax error", 3, "x.yaml line 3: not valid YAML: expected ',' or ']'",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "data:\n  dataset: [d\n  batch_size: 2\n"),
+                        "plan", "{case}/x.yaml"),
+                row("an empty config file", 3, "x.yaml is empty; a config needs at least one section",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "# nothing yet\n"), "plan", "{case}/x.yaml"),
+                row("a config that is a folder", 3, " is a folder; give a config file", "plan", "{case}"),
+                row("a config that is a pipe", 3, "x.yaml is not a regular file (a pipe, device or socket)",
+                        dir -> TestFiles.namedPipe(dir.resolve("x.yaml")), "plan", "{case}/x.yaml"),
+                row("a config that is not UTF-8", 3, "x.yaml line 2: not valid UTF-8 (byte 0xE9)",
+                        dir -> Files.write(dir.resolve("x.yaml"), "data:\n  dataset: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1)),
+                        "plan", "{case}/x.yaml"),
+                row("a config with two documents", 3, "x.yaml line 3: a second YAML document starts here",
+                        dir -> Files.writeString(dir.resolve("x.yaml"), "optim: {lr: 1}\n---\ntrain: {seed: 2}\n"),
+                        "plan", "{case}/x.yaml")
         );
     }
 
@@ -119,6 +185,51 @@ class BadInputTest {
 
     static List<Case> datasets() {
         return List.of(
+                row("an audio link leading out of the dataset", 4, "first problem: path_outside_dataset, line 2: 'in.wav' is a"
+                        + " symbolic link", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\nin.wav,a tone\n");
+                            Files.createSymbolicLink(dir.resolve("ds/in.wav"), TestAudio.write(dir, "out.wav", TestAudio.sine(440, 32_000, 2.0, 1)));
+                        }, "data", "check", "{case}/ds"),
+                row("a linked folder leading out of the dataset", 4, "path_outside_dataset, line 2: 'sub/out.wav' is a symbolic"
+                        + " link, or lies in a linked folder", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\nsub/out.wav,a tone\n");
+                            TestAudio.write(dir, "out.wav", TestAudio.sine(440, 32_000, 2.0, 1));
+                            Files.createSymbolicLink(dir.resolve("ds/sub"), dir);
+                        }, "data", "check", "{case}/ds"),
+                row("a link out of the dataset with --strict", 4, "--strict: 1 of 2 rows of", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\ngood.wav,a tone\nin.wav,linked\n");
+                            TestAudio.write(dir.resolve("ds"), "good.wav", TestAudio.sine(440, 32_000, 2.0, 1));
+                            Files.createSymbolicLink(dir.resolve("ds/in.wav"), TestAudio.write(dir, "out.wav", TestAudio.sine(440, 32_000, 2.0, 1)));
+                        }, "data", "check", "{case}/ds", "--strict"),
+                row("a dangling audio link", 4, "missing_file, line 2: symbolic link to nothing", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\nin.wav,a tone\n");
+                            Files.createSymbolicLink(dir.resolve("ds/in.wav"), dir.resolve("ds/deleted.wav"));
+                        }, "data", "check", "{case}/ds"),
+                row("a folder named as audio", 4, "clip.wav is a folder, not a regular audio file", dir -> {
+                            Files.createDirectories(dir.resolve("ds/clip.wav"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\nclip.wav,a tone\n");
+                        }, "data", "check", "{case}/ds"),
+                row("a pipe named as audio", 4, "is a pipe, device or socket, not a regular audio file", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\nclip.wav,a tone\n");
+                            TestFiles.namedPipe(dir.resolve("ds/clip.wav"));
+                        }, "data", "check", "{case}/ds"),
+                row("a pipe as metadata.csv", 3, "metadata.csv is not a regular file", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            TestFiles.namedPipe(dir.resolve("ds/metadata.csv"));
+                        }, "data", "check", "{case}/ds"),
+                row("a file as the dataset folder", 3, "metadata.csv is not a folder; a dataset is a folder",
+                        dir -> Files.writeString(dir.resolve("metadata.csv"), "file,caption\n"),
+                        "data", "check", "{case}/metadata.csv"),
+                row("a row with two problems counts once", 4, "no usable rows (1 read, 1 skipped); first problem: empty_path,"
+                        + " line 2: the audio path is empty", dir -> {
+                            Files.createDirectories(dir.resolve("ds"));
+                            Files.writeString(dir.resolve("ds/metadata.csv"), "file,caption\n,\n");
+                        }, "data", "check", "{case}/ds")
         );
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -66,13 +67,39 @@ class CheckCommandTest {
     }
 
     @Test
-    void noUsableRowFailsEvenWithoutStrict() throws IOException {
+    void noUsableRowFailsEvenWithoutStrictAndSaysWhyOnStderr() throws IOException {
         Path dataset = Files.createDirectories(dir.resolve("none"));
         Files.writeString(dataset.resolve("metadata.csv"), "file,caption\nmissing.wav,a song\n");
 
         CliRun run = CliRun.of("data", "check", dataset.toString());
 
         assertEquals(ExitCode.DATA_CHECK_FAILED, run.exitCode());
+        assertEquals("error: " + dataset + ": no usable rows (1 read, 1 skipped); first problem: missing_file, line 2: file"
+                + " not found: " + dataset.resolve("missing.wav") + System.lineSeparator(), run.err());
+    }
+
+    @Test
+    void rowWithTwoProblemsIsCountedOnceAndBothAreListed() throws IOException {
+        Path dataset = Files.createDirectories(dir.resolve("two"));
+        TestAudio.write(dataset, "good.wav", TestAudio.sine(440, 32_000, 2.0, 1));
+        Files.writeString(dataset.resolve("metadata.csv"), "file,caption\ngood.wav,a tone\n,\n../out.wav,\n");
+
+        CliRun text = CliRun.of("data", "check", dataset.toString());
+        CliRun json = CliRun.of("data", "check", dataset.toString(), "--json");
+
+        assertEquals(ExitCode.OK, text.exitCode(), text.err());
+        assertTrue(text.out().contains(": 3 rows read, 1 usable, 2 skipped\n"), text.out());
+        assertTrue(text.out().contains("Problems (4, on 2 skipped rows):\n"), text.out());
+        for (String listed : List.of("    line 3: the audio path is empty\n", "    line 3: the description is empty\n",
+                "    line 4: '../out.wav' leads outside", "    line 4: the description is empty\n")) {
+            assertTrue(text.out().contains(listed), listed + " in\n" + text.out());
+        }
+        JsonNode report = JsonMapper.shared().readTree(json.out());
+        assertEquals(3, report.get("rows").asInt());
+        assertEquals(1, report.get("usable").asInt());
+        assertEquals(2, report.get("skipped").asInt());
+        assertEquals(List.of("3 empty_path", "3 empty_caption", "4 path_outside_dataset", "4 empty_caption"),
+                report.get("problems").valueStream().map(p -> p.get("line").asInt() + " " + p.get("kind").asString()).toList());
     }
 
     @Test

@@ -109,6 +109,17 @@ class ConfigSectionsTest {
         "data.text.fields=[genre, null] | data.text.fields[1] must be a column name, found null",
         "train.grad_accum=1.5         | train.grad_accum must be an integer written with digits only, found 1.5",
         "train.max_steps=1e4          | train.max_steps must be an integer written with digits only, found 10000.0",
+        "data.segment_seconds=1e9     | data.segment_seconds must be at most 3600, found 1000000000",
+        "data.segment_seconds=0       | data.segment_seconds must be greater than 0, found 0",
+        "data.segment_seconds=.nan    | data.segment_seconds must be greater than 0, found NaN",
+        "data.segment_seconds=-.inf   | data.segment_seconds must be a finite number, found -Infinity",
+        "data.dataset=''              | data.dataset is empty; give a folder, or null (or leave the key out) for the default",
+        "data.cache_dir='  '          | data.cache_dir is empty",
+        "model.path=''                | model.path is empty",
+        "adapt.lora.layers=[1, null]  | adapt.lora.layers[1] must be a decoder layer index, found null",
+        "adapt.partial.patterns=[~]   | adapt.partial.patterns[0] must be a regex, found null",
+        "adapt.unfreeze.stages=[null] | adapt.unfreeze.stages[0] must be a stage (a mapping with groups:), found null",
+        "adapt.unfreeze.stages=[{groups: [heads, null]}] | adapt.unfreeze.stages.groups[1] must be a group name, found null",
     })
     void outOfRangeValueNamesItsKey(String override, String message) {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromOverrides(List.of(override)));
@@ -123,6 +134,7 @@ class ConfigSectionsTest {
         "train.clip_norm=0            | 0.0",
         "train.cfg_dropout_p=0        | 0.0",
         "precision.backoff_factor=0.9 | 0.9",
+        "data.segment_seconds=3600    | 3600.0",
     })
     void boundaryValuesInsideTheRangeAreAccepted(String override, double value) {
         RetuneConfig config = ConfigLoader.fromOverrides(List.of(override));
@@ -134,6 +146,7 @@ class ConfigSectionsTest {
             case "clip_norm" -> config.train().clipNorm();
             case "cfg_dropout_p" -> config.train().cfgDropoutP();
             case "backoff_factor" -> config.precision().backoffFactor();
+            case "segment_seconds" -> config.data().segmentSeconds();
             default -> throw new AssertionError(key);
         };
         assertEquals(value, actual);

@@ -57,7 +57,7 @@ class ConfigYamlTest {
 
     @Test
     void stringsThatLookLikeOtherYamlTypesStayStrings() throws IOException {
-        for (String name : List.of("2024", "1e4", "true", "null", "~", "a: b", "#x", "-1", ".inf", "")) {
+        for (String name : List.of("2024", "1e4", "true", "null", "~", "a: b", "#x", "-1", ".inf", ".5", "Null")) {
             RetuneConfig config = ConfigLoader.fromOverrides(List.of("data.dataset='" + name + "'"));
 
             assertEquals(name, roundTrip(config).data().dataset(), name);
@@ -113,7 +113,26 @@ class ConfigYamlTest {
 
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
 
-        assertTrue(e.getMessage().startsWith(file + ": not valid JSON"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(file + " line 1: not valid JSON"), e.getMessage());
+    }
+
+    @Test
+    void keyGivenTwiceInAJsonFileNamesBothLines() throws IOException {
+        Path file = Files.writeString(dir.resolve("config.json"), "{\"data\": {\"batch_size\": 2,\n \"batch_size\": 3}}");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
+
+        assertEquals(file + ": data.batch_size is given twice, at lines 1 and 2; keep one (the later one would silently win)",
+                e.getMessage());
+    }
+
+    @Test
+    void wrongTypeInAJsonFileNamesItsLine() throws IOException {
+        Path file = Files.writeString(dir.resolve("config.json"), "{\n  \"optim\": {\n    \"lr\": \"fast\"\n  }\n}\n");
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of()));
+
+        assertEquals(file + " line 3: optim.lr must be a number, found 'fast'", e.getMessage());
     }
 
     private RetuneConfig roundTrip(RetuneConfig config) throws IOException {

@@ -2,11 +2,13 @@ package dev.retune.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -97,6 +99,104 @@ class DatasetTest {
         Path dir = dataset("ds", "file,caption\nsub/../a.wav,x\n", "a.wav");
 
         assertEquals(dir.resolve("a.wav"), Dataset.scan(dir, NO_VALID).tracks().get(0).path());
+    }
+
+    @Test
+    void linkToAFileOutsideIsRejectedUnlessAllowed() throws IOException {
+        Path outside = root.resolve("elsewhere/x.wav");
+        touch(outside);
+        Path dir = dataset("ds", "file,caption\nin.wav,x\n");
+        Files.createSymbolicLink(dir.resolve("in.wav"), outside);
+
+        DatasetIndex strict = Dataset.scan(dir, NO_VALID);
+        assertEquals(List.of(Problem.Kind.PATH_OUTSIDE_DATASET), kinds(strict));
+        String message = strict.problems().get(0).message();
+        assertTrue(message.startsWith("line 2: 'in.wav' is a symbolic link") && message.contains(outside.toString())
+                && message.contains("data.allow_outside_paths"), message);
+
+        DatasetIndex lenient = Dataset.scan(dir, new DatasetOptions(0, true));
+        assertEquals(List.of(), lenient.problems());
+        assertEquals(dir.resolve("in.wav"), lenient.tracks().get(0).path());
+    }
+
+    @Test
+    void fileInALinkedFolderLeadingOutsideIsRejected() throws IOException {
+        touch(root.resolve("elsewhere/x.wav"));
+        Path dir = dataset("ds", "file,caption\nsub/x.wav,x\nsub/../sub/x.wav,y\n");
+        Files.createSymbolicLink(dir.resolve("sub"), root.resolve("elsewhere"));
+
+        DatasetIndex index = Dataset.scan(dir, NO_VALID);
+
+        assertEquals(List.of(Problem.Kind.PATH_OUTSIDE_DATASET, Problem.Kind.PATH_OUTSIDE_DATASET), kinds(index));
+        assertEquals(List.of(), index.tracks());
+    }
+
+    @Test
+    void linksThatStayInsideAndALinkedDatasetFolderAreFine() throws IOException {
+        Path dir = dataset("ds", "file,caption\nalias.wav,x\nclips/a.wav,y\n", "audio/a.wav");
+        Files.createSymbolicLink(dir.resolve("alias.wav"), Path.of("audio/a.wav"));
+        Files.createSymbolicLink(dir.resolve("clips"), dir.resolve("audio"));
+        Path linkedDataset = Files.createSymbolicLink(root.resolve("linked-ds"), dir);
+
+        for (Path folder : List.of(dir, linkedDataset)) {
+            DatasetIndex index = Dataset.scan(folder, NO_VALID);
+
+            assertEquals(List.of(), index.problems(), folder.toString());
+            assertEquals(List.of(folder.resolve("alias.wav"), folder.resolve("clips/a.wav")),
+                    index.tracks().stream().map(Track::path).toList());
+        }
+    }
+
+    @Test
+    void danglingLinkIsAMissingFile() throws IOException {
+        Path dir = dataset("ds", "file,caption\ngone.wav,x\n");
+        Files.createSymbolicLink(dir.resolve("gone.wav"), dir.resolve("deleted.wav"));
+
+        DatasetIndex index = Dataset.scan(dir, NO_VALID);
+
+        assertEquals(List.of(Problem.Kind.MISSING_FILE), kinds(index));
+        assertEquals("line 2: symbolic link to nothing (its target is missing, or the links loop): " + dir.resolve("gone.wav"),
+                index.problems().get(0).message());
+    }
+
+    @Test
+    void folderOrPipeNamedAsAudioIsNotAFileAndThePipeIsNeverOpened() throws IOException {
+        Path dir = dataset("ds", "file,caption\nsub,x\npipe.wav,y\nlinked-pipe.wav,z\n", "sub/a.wav");
+        TestFiles.namedPipe(dir.resolve("pipe.wav"));
+        Files.createSymbolicLink(dir.resolve("linked-pipe.wav"), Path.of("pipe.wav"));
+
+        // Allowing outside paths must not let a pipe through either.
+        for (DatasetOptions options : List.of(NO_VALID, new DatasetOptions(0, true))) {
+            DatasetIndex index = Dataset.scan(dir, options);
+
+            assertEquals(List.of(Problem.Kind.NOT_A_FILE, Problem.Kind.NOT_A_FILE, Problem.Kind.NOT_A_FILE), kinds(index));
+            assertEquals(List.of(
+                    "line 2: " + dir.resolve("sub") + " is a folder, not a regular audio file",
+                    "line 3: " + dir.resolve("pipe.wav") + " is a pipe, device or socket, not a regular audio file",
+                    "line 4: " + dir.resolve("linked-pipe.wav") + " is a pipe, device or socket, not a regular audio file"),
+                    index.problems().stream().map(Problem::message).toList());
+        }
+    }
+
+    @Test
+    void metadataCsvThatIsAPipeIsRefusedWithoutReadingIt() throws IOException {
+        Path dir = Files.createDirectories(root.resolve("ds"));
+        TestFiles.namedPipe(dir.resolve("metadata.csv"));
+
+        // Reading the pipe would block forever; the limit only keeps a regression from hanging the build.
+        DatasetException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> assertThrows(DatasetException.class, () -> Dataset.scan(dir, NO_VALID)));
+
+        assertTrue(e.getMessage().startsWith(dir.resolve("metadata.csv") + " is not a regular file"), e.getMessage());
+    }
+
+    @Test
+    void datasetPathThatIsAFileIsRefusedAsNotAFolder() throws IOException {
+        Path file = Files.writeString(root.resolve("metadata.csv"), "file,caption\n");
+
+        DatasetException e = assertThrows(DatasetException.class, () -> Dataset.scan(file, NO_VALID));
+
+        assertTrue(e.getMessage().startsWith(file + " is not a folder"), e.getMessage());
     }
 
     @Test
