@@ -43,6 +43,8 @@ public final class Checkpointer {
     private static final String STATE = "state.json";
     /** state.json cannot list its own hash, so it has this sidecar. */
     private static final String STATE_SHA256 = "state.json.sha256";
+    /** A checkpoint folder's name: {@code step-NNNNNNN}. */
+    private static final String STEP_DIR = "step-\\d+";
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     /** A verified checkpoint on disk. */
@@ -125,9 +127,15 @@ public final class Checkpointer {
      */
     public Optional<Saved> latest(List<String> warnings) {
         List<Path> candidates = new ArrayList<>();
-        pointer(LATEST).ifPresent(candidates::add);
-        stepDirs().stream().sorted(Comparator.reverseOrder()).filter(p -> !candidates.contains(p)).forEach(candidates::add);
         List<String> damaged = new ArrayList<>();
+        pointerText(LATEST).ifPresent(text -> {
+            if (text.matches(STEP_DIR)) {
+                candidates.add(root.resolve(text));
+            } else {
+                damaged.add(root.resolve(LATEST) + " names no checkpoint ('" + text + "')");
+            }
+        });
+        stepDirs().stream().sorted(Comparator.reverseOrder()).filter(p -> !candidates.contains(p)).forEach(candidates::add);
         for (Path dir : candidates) {
             try {
                 Saved saved = verify(dir);
@@ -244,12 +252,17 @@ public final class Checkpointer {
         return out;
     }
 
+    /** The checkpoint folder a pointer file names; empty when there is no such file or it names no checkpoint. */
     private Optional<Path> pointer(String name) {
+        return pointerText(name).filter(text -> text.matches(STEP_DIR)).map(root::resolve);
+    }
+
+    private Optional<String> pointerText(String name) {
         Path file = root.resolve(name);
         try {
-            return Files.isRegularFile(file) ? Optional.of(root.resolve(Files.readString(file).strip())) : Optional.empty();
+            return Files.isRegularFile(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
         } catch (IOException e) {
-            return Optional.empty();
+            return Optional.of("(unreadable: " + e.getMessage() + ")");
         }
     }
 
@@ -258,7 +271,7 @@ public final class Checkpointer {
             return List.of();
         }
         try (Stream<Path> entries = Files.list(root)) {
-            return entries.filter(p -> p.getFileName().toString().matches("step-\\d+") && Files.isDirectory(p)).sorted().toList();
+            return entries.filter(p -> p.getFileName().toString().matches(STEP_DIR) && Files.isDirectory(p)).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }

@@ -1,6 +1,7 @@
 package dev.retune.train;
 
 import dev.retune.adapt.Adaptation;
+import dev.retune.config.ConfigException;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.RetuneConfig;
 import dev.retune.model.ModelFolder;
@@ -36,9 +37,11 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
                         List<Group> groups, long optimizerStateBytes, long checkpointBytes) {}
 
     public static Plan of(RetuneConfig config) {
+        MusicgenConfig architecture = modelConfig(config.model());
+        TrainRun.segmentFrames(config, architecture); // what training would refuse, the plan refuses too
         MusicgenForConditionalGeneration model;
         try (WeightInit.Scope shapesOnly = WeightInit.skip()) {
-            model = new MusicgenForConditionalGeneration(modelConfig(config.model()));
+            model = new MusicgenForConditionalGeneration(architecture);
         }
         long total = model.parameterCount("");
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
@@ -91,6 +94,10 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
         model.requireSource();
         if (model.path() != null && Files.isRegularFile(Path.of(model.path()).resolve(ModelFolder.CONFIG))) {
             return MusicgenConfig.read(Path.of(model.path()).resolve(ModelFolder.CONFIG));
+        }
+        if (model.preset() == null) {
+            throw new ConfigException("model.path " + model.path() + " holds no model (" + ModelFolder.CONFIG
+                    + " missing); point it at a model folder, or set model.preset to create one there");
         }
         String preset = model.preset().value();
         return MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);

@@ -92,6 +92,14 @@ public final class PlotSink implements MetricsSink {
         }
     }
 
+    int trainPoints() {
+        return train.size;
+    }
+
+    int validationPoints() {
+        return validation.size;
+    }
+
     /** Writes the PNG now (nothing when there is no point yet). */
     void draw() {
         if (train.size == 0 && validation.size == 0) {

@@ -21,6 +21,7 @@ import dev.retune.model.ModelException;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.SafetensorsException;
 import dev.retune.model.StateDict;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
@@ -101,7 +102,7 @@ public final class TrainRun {
         if (dist != null) {
             dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
         }
-        segmentFrames(Plan.modelConfig(config.model())); // a segment longer than the model's positions fails here, before any work
+        segmentFrames(config, Plan.modelConfig(config.model())); // a segment longer than the model's positions fails here, before any work
         RunFolder folder = new RunFolder(runDir);
         if (main) {
             folder.removeAbandonedWrites();
@@ -307,7 +308,7 @@ public final class TrainRun {
      * encodes only what is missing.
      */
     public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress, AtomicBoolean stop) {
-        int frames = segmentFrames(model.config());
+        int frames = segmentFrames(config, model.config());
         DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
                 new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
         AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
@@ -349,7 +350,7 @@ public final class TrainRun {
      * its position table: checked before any work, since too long a segment would only fail at the first step (or
      * not allocate at all).
      */
-    int segmentFrames(MusicgenConfig model) {
+    static int segmentFrames(RetuneConfig config, MusicgenConfig model) {
         double seconds = config.data().segmentSeconds();
         int frameRate = model.audioEncoder().frameRate();
         int codebooks = model.decoder().numCodebooks();
@@ -357,19 +358,18 @@ public final class TrainRun {
         double frames = Math.rint(seconds * frameRate);
         if (frames < 1) {
             throw new ConfigException(String.format(Locale.ROOT, "data.segment_seconds %s is shorter than one codec frame (1/%d s of %s)",
-                    seconds, frameRate, modelSource()));
+                    seconds, frameRate, modelSource(config.model())));
         }
         if (frames + codebooks - 1 > positions) {
             double most = Math.floor((positions - codebooks + 1) * 1000.0 / frameRate) / 1000;
             throw new ConfigException(String.format(Locale.ROOT, "data.segment_seconds %s needs %.0f decoder positions (%d codec frames/s + %d for the "
                     + "delay pattern), but the model has decoder.max_position_embeddings %d (%s): set data.segment_seconds to at most %s",
-                    seconds, frames + codebooks - 1, frameRate, codebooks - 1, positions, modelSource(), most));
+                    seconds, frames + codebooks - 1, frameRate, codebooks - 1, positions, modelSource(config.model()), most));
         }
         return (int) frames;
     }
 
-    private String modelSource() {
-        ModelConfig m = config.model();
+    private static String modelSource(ModelConfig m) {
         Path file = m.path() == null ? null : Path.of(m.path()).resolve(ModelFolder.CONFIG);
         return file != null && Files.exists(file) ? file.toString() : "preset " + m.preset().value();
     }
@@ -405,7 +405,7 @@ public final class TrainRun {
             TinyTokenizer.write(tokenizer);
             ModelFolder.save(model, temp, ScalarType.Float, tokenizer);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // replaces only an empty folder
-        } catch (IOException | ModelException e) {
+        } catch (IOException | ModelException | SafetensorsException e) {
             throw new TrainingException("cannot create the tiny model in " + dir + ": " + e.getMessage(), e);
         } finally {
             deleteTree(temp);

@@ -93,7 +93,23 @@ class BadInputTest {
 
     static List<Case> commandLine() {
         return List.of(
-                row("an unknown option", 2, "--nope", "train", "{config}", "--nope")
+                row("no verb", 2, "a verb is needed"),
+                row("a mistyped verb", 2, "Did you mean: plan or train?", "trian"),
+                row("an unknown option points to the verb's help", 2, "Run 'retune train --help' for usage.", "train", "{config}", "--nope"),
+                row("a missing config argument", 2, "Missing required parameter: 'CONFIG'", "train"),
+                row("--nproc 0", 2, "--nproc must be at least 1, found 0", "train", "{config}", "--nproc", "0"),
+                row("--resume without a checkpoint", 2, "has no checkpoint to resume from", "train", "{config}", "--resume", "--out", "{case}/run"),
+                row("a segment longer than the model's positions", 3, "data.segment_seconds 600.0 needs 30003 decoder positions",
+                        "train", "{config}", "--set", "data.segment_seconds=600", "--out", "{case}/run"),
+                row("a segment longer than the positions names the model's key", 3, "decoder.max_position_embeddings",
+                        "plan", "{config}", "--set", "data.segment_seconds=600"),
+                row("a segment shorter than one codec frame", 3, "data.segment_seconds 0.001 is shorter than one codec frame",
+                        "train", "{config}", "--set", "data.segment_seconds=0.001", "--out", "{case}/run"),
+                row("a run whose checkpoints are all damaged", 3, "is damaged, so it cannot resume",
+                        caseDir -> Files.createDirectories(caseDir.resolve("run/checkpoints")).resolve("latest").toFile().createNewFile(),
+                        "train", "{config}", "--out", "{case}/run"),
+                row("a config whose model folder is missing", 3, "holds no model (config.json missing)",
+                        "train", "{config}", "--set", "model.path={case}/none", "--set", "model.preset=null", "--out", "{case}/run")
         );
     }
 

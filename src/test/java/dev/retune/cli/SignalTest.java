@@ -1,6 +1,8 @@
 package dev.retune.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -11,12 +13,17 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -40,10 +47,8 @@ class SignalTest {
         Path config = TrainCommandTest.tinyConfig(dir);
         Path runDir = dir.resolve("run");
         Path stderr = dir.resolve("stderr.txt");
-        List<String> command = List.of(System.getProperty("java.home") + "/bin/java", "-Xmx1g",
-                "-Djava.awt.headless=true", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
-                "-cp", System.getProperty("java.class.path"), "dev.retune.cli.Main",
-                "train", config.toString(), "--json", "--out", runDir.toString(), "--set", "train.max_steps=1000");
+        List<String> command = java("train", config.toString(), "--json", "--out", runDir.toString(), "--set", "train.max_steps=1000",
+                "--set", "eval.every=1000"); // stopped before its first evaluation: the plot must still be drawn
         Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         int exit;
         try {
@@ -64,6 +69,8 @@ class SignalTest {
         }
 
         assertEquals(143, exit, "128 + SIGTERM; stderr:\n" + Files.readString(stderr));
+        assertFalse(Files.readString(stderr).contains("failed"), Files.readString(stderr));
+        assertNotNull(ImageIO.read(runDir.resolve("loss.png").toFile()), "loss.png is drawn on the way out");
         Path checkpoints = runDir.resolve("checkpoints");
         Path latest = checkpoints.resolve(Files.readString(checkpoints.resolve("latest")).strip());
         long step = new Checkpointer(runDir, 2).verify(latest).state().step();
@@ -74,16 +81,76 @@ class SignalTest {
         assertEquals(step, summary.get("steps").asLong(), "the summary counts the checkpointed steps");
 
         TrainCommandTest.Captured rerun = TrainCommandTest.withStdout("train", config.toString(), "--json", "--out", runDir.toString(),
-                "--set", "train.max_steps=" + (step + 2));
+                "--set", "train.max_steps=" + (step + 2), "--set", "eval.every=1000");
 
         assertEquals(ExitCode.OK, rerun.run().exitCode(), rerun.run().err());
         assertEquals(List.of(step + 1, step + 2), rerun.steps(), "the rerun continues after the checkpoint");
-        assertTrue(rerun.stdout().contains(String.format("resumed from step-%07d", step)), rerun.stdout());
+        assertTrue(rerun.stdout().contains(String.format("resuming from step %d (step-%07d)", step, step)), rerun.stdout());
         List<Long> logged = Files.readAllLines(runDir.resolve("metrics.jsonl")).stream()
                 .map(l -> JsonMapper.shared().readTree(l)).filter(r -> r.get("type").asString().equals("step"))
                 .map(r -> r.get("step").asLong()).toList();
         assertEquals(LongStream.rangeClosed(1, step + 2).boxed().toList(), logged,
                 "metrics.jsonl holds every step once");
+    }
+
+    @Test
+    void sigtermWhileEncodingStopsAfterTheCurrentFileAndTheRerunEncodesOnlyWhatIsMissing() throws Exception {
+        Path config = TrainCommandTest.tinyConfig(dir);
+        Path cache = dir.resolve("cache");
+        Path stderr = dir.resolve("stderr.txt");
+        Process process = new ProcessBuilder(java("train", config.toString(), "--json", "--out", dir.resolve("run").toString()))
+                .redirectError(stderr.toFile()).redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+        int exit;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_S);
+            while (entries(cache).isEmpty()) {
+                assertTrue(process.isAlive() && System.nanoTime() < deadline, "no token cache entry appeared; stderr:\n" + Files.readString(stderr));
+                Thread.sleep(20);
+            }
+
+            process.destroy(); // SIGTERM while the first files are encoded
+
+            assertTrue(process.waitFor(EXIT_TIMEOUT_S, TimeUnit.SECONDS), "no exit " + EXIT_TIMEOUT_S + " s after SIGTERM");
+            exit = process.exitValue();
+        } finally {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+
+        assertEquals(143, exit, "stderr:\n" + Files.readString(stderr));
+        Map<Path, FileTime> cached = entries(cache);
+        int tracks = 6; // DemoSubset: four training and two validation tracks
+        assertTrue(cached.size() < tracks, "stopped after the file being encoded, not after all " + tracks + ": " + cached.size());
+        assertTrue(Files.readString(dir.resolve("stdout.txt")).lines().noneMatch(l -> l.contains("\"type\":\"step\"")), "no step was trained");
+        assertFalse(Files.exists(dir.resolve("run/config.yaml")), "a start that never trained leaves no config.yaml");
+
+        CliRun prepare = CliRun.of("data", "prepare", config.toString());
+
+        assertEquals(ExitCode.OK, prepare.exitCode(), prepare.err());
+        Map<Path, FileTime> after = entries(cache);
+        assertEquals(tracks, after.size(), "every track is cached now");
+        cached.forEach((entry, written) -> assertEquals(written, after.get(entry), entry + " was valid and is not encoded again"));
+    }
+
+    /** The token cache's entry files with their modification times. */
+    private static Map<Path, FileTime> entries(Path cache) throws IOException {
+        Map<Path, FileTime> entries = new TreeMap<>();
+        if (Files.isDirectory(cache)) {
+            try (Stream<Path> walk = Files.walk(cache)) {
+                for (Path file : walk.filter(p -> p.getFileName().toString().endsWith(".tokens")).toList()) {
+                    entries.put(file, Files.getLastModifiedTime(file));
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static List<String> java(String... args) {
+        List<String> command = new ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-Xmx1g",
+                "-Djava.awt.headless=true", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
+                "-cp", System.getProperty("java.class.path"), "dev.retune.cli.Main"));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** Reads the child's stdout line by line into {@code lines} until it closes. */

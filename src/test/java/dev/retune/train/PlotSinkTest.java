@@ -51,6 +51,29 @@ class PlotSinkTest {
     }
 
     @Test
+    void aResumedRunsPlotStartsWithTheEarlierSegments() throws IOException {
+        Path metrics = dir.resolve("metrics.jsonl");
+        try (JsonlSink earlier = JsonlSink.appendTo(metrics)) {
+            earlier.start(60, 0);
+            for (long s = 1; s <= 50; s++) {
+                earlier.step(step(s, 4.0 - s * 0.01));
+            }
+            earlier.eval(new EvalMetrics(50, 3.6, new double[] {3.6}, true, false));
+        }
+        Path png = dir.resolve("loss.png");
+
+        PlotSink sink = new PlotSink(png, "resumed", RunHistory.read(metrics));
+        for (long s = 51; s <= 60; s++) {
+            sink.step(step(s, 3.4));
+        }
+        sink.close();
+
+        assertEquals(60, sink.trainPoints(), "steps 1-50 of the earlier segment and 51-60 of this one");
+        assertEquals(1, sink.validationPoints());
+        assertNotNull(ImageIO.read(png.toFile()));
+    }
+
+    @Test
     void rendersWithoutADisplay() throws IOException {
         assertTrue(GraphicsEnvironment.isHeadless() || System.getenv("DISPLAY") != null,
                 "expected a headless JVM when no display is set");

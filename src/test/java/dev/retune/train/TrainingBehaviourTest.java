@@ -97,6 +97,8 @@ class TrainingBehaviourTest {
         long divergedAt = steps.length + 1;
         assertArrayEquals(LongStream.rangeClosed(1, steps.length).toArray(), steps);
         assertTrue(e.getMessage().contains("diverged at step " + divergedAt), e.getMessage());
+        assertTrue(e.getMessage().contains(divergedAt == 1 ? "no checkpoint was written before it"
+                : "the last good checkpoint, of step " + (divergedAt - 1) + ", is kept"), e.getMessage());
         assertEquals("diverged", summary(runDir).get("exit_reason").asString());
         assertEquals(divergedAt - 1, summary(runDir).get("steps").asLong());
 
@@ -114,6 +116,16 @@ class TrainingBehaviourTest {
                 }
             }
         }
+    }
+
+    @Test
+    void divergenceBeforeTheFirstCheckpointSaysThatNoneIsKept() {
+        DivergedException e = assertThrows(DivergedException.class,
+                () -> run("diverged-early", "optim.lr=1e6", "train.clip_norm=0", "train.max_steps=30", "checkpoint.every=1000",
+                        "eval.every=1000"));
+
+        assertTrue(e.getMessage().contains("no checkpoint was written before it"), e.getMessage());
+        assertFalse(e.getMessage().contains("is kept"), e.getMessage());
     }
 
     @Test
