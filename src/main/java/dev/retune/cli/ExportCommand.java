@@ -31,8 +31,7 @@ import picocli.CommandLine.Parameters;
             "--merged: config.json, model.safetensors and tokenizer.json with the trained weights (LoRA merged in);",
             "--adapter-only: adapter_config.json and adapter_model.safetensors (LoRA runs). A manifest.json lists",
             "the sha256 of every file written; every file is written atomically.",
-            "The checkpoint is the run's best one (lowest validation loss) unless --checkpoint says otherwise; the step",
-            "used is printed and recorded in the manifest."},
+            "The checkpoint is the run's best one (lowest validation loss) unless --checkpoint says otherwise; the step used is printed and recorded in the manifest."},
         footer = {"", "Examples:",
             "  retune export runs/demo --out exported/demo --merged",
             "  retune export runs/lora --checkpoint latest --out exported/lora-adapter --adapter-only"})
