@@ -8,7 +8,6 @@ import dev.retune.model.AtomicFile;
 import dev.retune.model.ModelFolder;
 import dev.retune.train.FileHash;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,7 +53,7 @@ final class ExportCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Kind kind;
 
-    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointConverter.class,
+    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointOption.class,
             description = "best, latest or a step number (default: best when the run has one, else latest).")
     CheckpointChoice checkpoint = CheckpointChoice.DEFAULT;
 
@@ -67,10 +66,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ModelSource source = ModelSource.run(run, checkpoint, new Device("cpu"));
-        PrintWriter stderr = spec.commandLine().getErr();
-        source.checkpoint().warnings().forEach(warning -> stderr.println("warning: " + warning));
-        stderr.printf("using checkpoint step %d of %s (%s)%n", source.checkpoint().step(), run, source.checkpoint().reason());
-        stderr.flush();
+        CheckpointOption.announce(spec.commandLine().getErr(), run, source.checkpoint());
         Adaptation adaptation = source.adaptation();
         Files.createDirectories(out);
         if (kind.adapterOnly) {

@@ -63,7 +63,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter folder to apply on --model (repeatable).")
     List<Path> adapters = new ArrayList<>();
 
-    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointConverter.class,
+    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointOption.class,
             description = "With --run: best, latest or a step number (default: best when the run has one, else latest).")
     CheckpointChoice checkpoint;
 
@@ -200,7 +200,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (format != null) {
             throw usage("--format applies to --out-dir; --out takes the format from its extension");
         }
-        checkExtension("--out", out.getFileName().toString());
+        String name = out.getFileName().toString();
+        checkFormat("--out", out.toString(), name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.')));
         Path folder = out.toAbsolutePath().getParent();
         if (!Files.isDirectory(folder)) {
             throw usage("--out " + out + ": the folder " + folder + " does not exist");
@@ -211,8 +212,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private void checkOutDir() {
-        format = format == null ? "wav" : format;
-        checkExtension("--format", "x." + format);
+        checkFormat("--format", extension(), "." + extension());
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw usage("--out-dir " + outDir + " is a file, not a folder");
         }
@@ -223,12 +223,10 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private void checkExtension(String option, String fileName) {
-        int dot = fileName.lastIndexOf('.');
-        String extension = dot < 0 ? "" : fileName.substring(dot).toLowerCase(Locale.ROOT);
-        if (!AudioEncoder.extensions().contains(extension)) {
-            throw usage(option + ": " + (extension.isEmpty() ? "no file extension" : "unsupported format " + extension)
-                    + "; expected one of " + String.join(", ", AudioEncoder.extensions()));
+    /** {@code extension} (with its dot) must be one the encoder writes; {@code given} is the option's value. */
+    private void checkFormat(String option, String given, String extension) {
+        if (!AudioEncoder.extensions().contains(extension.toLowerCase(Locale.ROOT))) {
+            throw usage(option + " " + given + ": unsupported audio format; expected one of " + String.join(", ", AudioEncoder.extensions()));
         }
     }
 
@@ -238,10 +236,7 @@ final class GenerateCommand implements Callable<Integer> {
             return ModelSource.folder(source.model, adapters, device);
         }
         ModelSource model = ModelSource.run(source.run, checkpoint == null ? CheckpointChoice.DEFAULT : checkpoint, device);
-        PrintWriter stderr = spec.commandLine().getErr();
-        model.checkpoint().warnings().forEach(warning -> stderr.println("warning: " + warning));
-        stderr.printf("using checkpoint step %d of %s (%s)%n", model.checkpoint().step(), source.run, model.checkpoint().reason());
-        stderr.flush();
+        CheckpointOption.announce(spec.commandLine().getErr(), source.run, model.checkpoint());
         return model;
     }
 
@@ -276,7 +271,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Path outputFile(long index) {
-        return out != null ? out : outDir.resolve(String.format(Locale.ROOT, "gen-%03d.%s", index, format));
+        return out != null ? out : outDir.resolve(String.format(Locale.ROOT, "gen-%03d.%s", index, extension()));
+    }
+
+    /** The extension of --out-dir files. */
+    private String extension() {
+        return format == null ? "wav" : format;
     }
 
     private CommandLine.ParameterException usage(String message) {
