@@ -2,6 +2,7 @@ package dev.retune.cli;
 
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
+import dev.retune.generate.CheckpointChoice;
 import dev.retune.generate.ModelSource;
 import dev.retune.model.AtomicFile;
 import dev.retune.model.ModelFolder;
@@ -28,10 +29,11 @@ import picocli.CommandLine.Parameters;
             "Export a training run as a standalone Hugging Face model folder or a PEFT adapter.",
             "--merged: config.json, model.safetensors and tokenizer.json with the trained weights (LoRA merged in);",
             "--adapter-only: adapter_config.json and adapter_model.safetensors (LoRA runs). A manifest.json lists",
-            "the sha256 of every file written; every file is written atomically."},
+            "the sha256 of every file written; every file is written atomically.",
+            "The checkpoint is the run's best one (lowest validation loss) unless --checkpoint says otherwise; the step used is printed and recorded in the manifest."},
         footer = {"", "Examples:",
             "  retune export runs/demo --out exported/demo --merged",
-            "  retune export runs/lora --checkpoint best --out exported/lora-adapter --adapter-only"})
+            "  retune export runs/lora --checkpoint latest --out exported/lora-adapter --adapter-only"})
 final class ExportCommand implements Callable<Integer> {
 
     static final class Kind {
@@ -51,8 +53,9 @@ final class ExportCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Kind kind;
 
-    @Option(names = "--checkpoint", description = "best, latest or a step number (default: ${DEFAULT-VALUE}).")
-    String checkpoint = "latest";
+    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointOption.class,
+            description = "best, latest or a step number (default: best when the run has one, else latest).")
+    CheckpointChoice checkpoint = CheckpointChoice.DEFAULT;
 
     @Option(names = "--dtype", description = "Stored dtype of --merged weights: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype = "f32";
@@ -63,6 +66,7 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ModelSource source = ModelSource.run(run, checkpoint, new Device("cpu"));
+        CheckpointOption.announce(spec.commandLine().getErr(), run, source.checkpoint());
         Adaptation adaptation = source.adaptation();
         Files.createDirectories(out);
         if (kind.adapterOnly) {
@@ -82,6 +86,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("source", source.identity());
+        manifest.put("checkpoint_step", source.checkpoint().step());
         manifest.put("kind", kind.merged ? "merged" : "adapter");
         manifest.put("files", hashes(out));
         AtomicFile.writeString(out.resolve("manifest.json"), JsonOutput.of(manifest) + "\n");

@@ -2,16 +2,15 @@ package dev.retune.cli;
 
 import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig;
-import dev.retune.data.Audio;
-import dev.retune.data.AudioDecoder;
-import dev.retune.data.AudioFormat;
-import dev.retune.generate.AudioOutput;
-import dev.retune.generate.Generator;
-import dev.retune.generate.GeneratorResult;
+import dev.retune.data.AudioEncoder;
+import dev.retune.data.AudioException;
+import dev.retune.data.DatasetException;
+import dev.retune.generate.BatchGenerator;
+import dev.retune.generate.CheckpointChoice;
 import dev.retune.generate.ModelSource;
+import dev.retune.generate.PromptReader;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.TextTokenizer;
-import dev.retune.train.CodecTokens;
 import dev.retune.train.Devices;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,14 +23,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.MappingIterator;
-import tools.jackson.dataformat.csv.CsvMapper;
-import tools.jackson.dataformat.csv.CsvSchema;
 
 /** {@code retune generate}: text → music with a base model, a model plus adapters, or a training run. */
 @Command(name = "generate",
@@ -39,12 +34,20 @@ import tools.jackson.dataformat.csv.CsvSchema;
         description = {
             "Generate music from text prompts.",
             "The model comes from a model folder (optionally with PEFT adapters) or straight from a training run;",
-            "classifier-free guidance batches the conditional and null passes; a key/value cache makes each step O(1)."},
+            "classifier-free guidance batches the conditional and null passes; a key/value cache makes each step O(1).",
+            "A list of prompts is generated --batch-size prompts at a time, each batch written before the next is read.",
+            "From a run, the checkpoint is the best one (lowest validation loss) unless --checkpoint says otherwise; the step used is printed and recorded in every sidecar."},
         footer = {"", "Examples:",
             "  retune generate --model models/tiny --prompt \"warm analog pad, slow\" --duration 4 --out pad.wav",
-            "  retune generate --run runs/demo --checkpoint best --prompts prompts.txt --out-dir out/",
+            "  retune generate --run runs/demo --prompts prompts.txt --batch-size 8 --out-dir out/",
             "  retune generate --model /path/to/musicgen-small --adapter runs/lora/adapter --prompt \"lo-fi beat\" --out beat.flac"})
 final class GenerateCommand implements Callable<Integer> {
+
+    /**
+     * Longest --duration. Windows make any length possible, but the whole output is decoded by the codec in one pass
+     * (memory grows with the length), and 10 minutes is already twice a long song: beyond it, a value is a typo.
+     */
+    static final double MAX_DURATION_SECONDS = 600;
 
     static final class Source {
         @Option(names = "--model", paramLabel = "DIR", description = "Model folder (HF layout).")
@@ -60,31 +63,38 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter folder to apply on --model (repeatable).")
     List<Path> adapters = new ArrayList<>();
 
-    @Option(names = "--checkpoint", description = "With --run: best, latest or a step number (default: ${DEFAULT-VALUE}).")
-    String checkpoint = "latest";
+    @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointOption.class,
+            description = "With --run: best, latest or a step number (default: best when the run has one, else latest).")
+    CheckpointChoice checkpoint;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "A text prompt (repeatable).")
     List<String> prompts = new ArrayList<>();
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "One prompt per line, or a .csv with a prompt/description/text/caption column.")
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "UTF-8 file: one prompt per line, or a .csv with a prompt/description/text/caption column; read batch by batch.")
     Path promptFile;
 
-    @Option(names = "--duration", description = "Seconds of audio per prompt (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Prompts generated together; memory grows with it, not with the number of prompts (default: ${DEFAULT-VALUE}).")
+    int batchSize = 4;
+
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "Seconds of new audio per prompt, up to " + (int) MAX_DURATION_SECONDS + "; beyond the model's context it is generated in overlapping windows (default: ${DEFAULT-VALUE}).")
     double duration = 5;
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = 0;
 
-    @Option(names = "--top-k", description = "Keep the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", description = "Keep the k most likely tokens, k ≥ 0; 0 = off (default: ${DEFAULT-VALUE}).")
     int topK = 250;
 
-    @Option(names = "--top-p", description = "Nucleus sampling threshold; 0 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-p", description = "Nucleus sampling threshold in [0, 1]; 0 = off (default: ${DEFAULT-VALUE}).")
     double topP = 0;
 
-    @Option(names = "--temperature", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", description = "Sampling temperature ≥ 0; 0 = greedy (default: ${DEFAULT-VALUE}).")
     double temperature = 1.0;
 
-    @Option(names = "--cfg", description = "Classifier-free guidance scale; 1 = off (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cfg", description = "Classifier-free guidance scale > 0; 1 = off (default: ${DEFAULT-VALUE}).")
     double cfg = 3.0;
 
     @Option(names = "--device", paramLabel = "KIND", defaultValue = "auto", description = "auto (CUDA when available), cpu or cuda (default: ${DEFAULT-VALUE}).")
@@ -96,111 +106,180 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--continue", paramLabel = "AUDIO", description = "Continue this audio: the output is the audio plus --duration more.")
     Path continueFrom;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Output file for a single prompt (wav, flac, mp3, ogg, opus, m4a).")
+    @Option(names = "--out", paramLabel = "FILE", description = "Output file for a single prompt (wav, flac, mp3, ogg, opus, m4a), in an existing folder.")
     Path out;
 
-    @Option(names = "--out-dir", paramLabel = "DIR", description = "Folder for several prompts: gen-000.wav, ...")
+    @Option(names = "--out-dir", paramLabel = "DIR", description = "Folder for a list of prompts: gen-000.wav, gen-001.wav, ...; existing files of those names are replaced.")
     Path outDir;
 
-    @Option(names = "--format", description = "Extension for --out-dir files (default: ${DEFAULT-VALUE}).")
-    String format = "wav";
+    @Option(names = "--format", paramLabel = "EXT", description = "Audio format of --out-dir files: wav, flac, mp3, ogg, opus or m4a (default: wav).")
+    String format;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
-        List<String> texts = prompts();
-        List<Path> files = outputs(texts.size());
-        if (!(duration > 0)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be greater than 0, found " + duration);
-        }
-        Device device = Devices.select(new DeviceConfig(deviceKind, null));
-        ModelSource model = source.run != null ? ModelSource.run(source.run, checkpoint, device)
-                : ModelSource.folder(source.model, adapters, device);
-        int frames = (int) Math.round(duration * model.model().config().audioEncoder().frameRate());
-        SamplerOptions options = new SamplerOptions(temperature, topK, topP, cfg, samplingKernel);
-        Tensor prompt = continueFrom == null ? null : promptCodes(model, texts.size());
-        GeneratorResult result;
-        try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());
-             Progress progress = Progress.start("generating", 0, "steps", true)) {
-            TextTokenizer.Batch text = tokenizer.encode(texts, 256);
-            // Longer than the model's context: windows that each continue the end of the previous one.
-            result = Generator.generateWindowed(model.model(), text.idsTensor(), text.maskTensor(), prompt, frames, options, seed,
-                    (step, steps) -> progress.update(step, steps));
-        }
+    public Integer call() {
+        checkOptions();
+        SamplerOptions sampler = samplerOptions();
+        long count = PromptReader.count(prompts, promptFile); // every line is checked before the model loads
+        checkOutputs(count);
+        ModelSource model = loadModel();
+        int frames = frames(model);
         PrintWriter stdout = spec.commandLine().getOut();
-        for (int i = 0; i < texts.size(); i++) {
-            Audio audio = AudioOutput.decode(model.model().audio_encoder, result.codes().select(0, i));
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("prompt", texts.get(i));
-            fields.put("source", model.identity());
-            fields.put("seed", seed);
-            fields.put("duration", duration);
-            fields.put("frames", frames);
-            fields.put("top_k", topK);
-            fields.put("top_p", topP);
-            fields.put("temperature", temperature);
-            fields.put("cfg", cfg);
-            AudioOutput.write(audio, files.get(i), fields);
-            stdout.printf("%s  %.2f s  \"%s\"%n", files.get(i), audio.seconds(), texts.get(i));
+        BatchGenerator.Result result;
+        try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());
+             PromptReader reader = PromptReader.open(prompts, promptFile);
+             Progress progress = Progress.start("generating", count, "prompts", true)) {
+            BatchGenerator generator = new BatchGenerator(model, tokenizer, new BatchGenerator.Settings(frames, sampler, seed, batchSize),
+                    continueFrom, sidecar(model, frames));
+            result = generator.run(reader, this::outputFile, (index, prompt, file, audio) -> {
+                stdout.printf("%s  %.2f s  \"%s\"%n", file, audio.seconds(), prompt);
+                stdout.flush();
+                progress.update(index + 1, count);
+            });
         }
-        stdout.printf("%d new frames in %.1f s (%.0f frames/s)%n", frames, result.seconds(), frames / result.seconds());
+        stdout.printf("%d x %d new frames in %.1f s (%.0f frames/s)%n", result.prompts(), frames, result.seconds(),
+                result.prompts() * frames / result.seconds());
         stdout.flush();
         return ExitCode.OK;
     }
 
-    /** The --continue audio as codec tokens [B, K, P], the same for every prompt. */
-    private Tensor promptCodes(ModelSource model, int batch) {
-        var codec = model.model().audio_encoder;
-        AudioFormat format = new AudioFormat(codec.config().samplingRate(), codec.config().audioChannels());
-        return new CodecTokens(codec, format).codes(AudioDecoder.decode(continueFrom, format)).repeat(batch, 1, 1);
+    /** Option values and combinations that need no file: checked before anything is read. */
+    private void checkOptions() {
+        if (!(duration > 0 && duration <= MAX_DURATION_SECONDS)) {
+            throw usage("--duration must be more than 0 and at most " + (int) MAX_DURATION_SECONDS + " seconds, found " + duration);
+        }
+        if (batchSize < 1) {
+            throw usage("--batch-size must be at least 1, found " + batchSize);
+        }
+        if (source.run != null && !adapters.isEmpty()) {
+            throw usage("--adapter applies to --model; a --run brings its own trained weights");
+        }
+        if (source.model != null && checkpoint != null) {
+            throw usage("--checkpoint applies to --run, not to --model");
+        }
+        if (prompts.stream().anyMatch(String::isBlank)) {
+            throw usage("--prompt is blank; give the text of a prompt");
+        }
+        if (prompts.isEmpty() && promptFile == null) {
+            throw usage("give at least one --prompt or a --prompts file");
+        }
+        if (continueFrom != null && !Files.isRegularFile(continueFrom)) {
+            throw new AudioException(continueFrom, Files.exists(continueFrom) ? "not a regular file" : "no such file (given to --continue)");
+        }
     }
 
-    private List<String> prompts() throws IOException {
-        List<String> texts = new ArrayList<>(prompts);
-        if (promptFile != null && promptFile.toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
-            texts.addAll(csvPrompts(promptFile));
-        } else if (promptFile != null) {
-            Files.readAllLines(promptFile).stream().map(String::strip).filter(line -> !line.isEmpty()).forEach(texts::add);
+    private SamplerOptions samplerOptions() {
+        try {
+            return new SamplerOptions(temperature, topK, topP, cfg, samplingKernel);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
-        if (texts.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give at least one --prompt or a --prompts file with prompts");
-        }
-        return texts;
     }
 
-    /** The first of the prompt, description, text or caption columns of a CSV with a header row. */
-    private List<String> csvPrompts(Path file) {
-        CsvMapper mapper = CsvMapper.builder().build();
-        List<Map<String, String>> rows;
-        try (MappingIterator<Map<String, String>> it = mapper.readerFor(Map.class)
-                .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile())) {
-            rows = it.readAll();
+    /** Where the files go, checked (and --out-dir created) before the model loads, so no generation is lost. */
+    private void checkOutputs(long count) {
+        if (count == 0) {
+            throw new DatasetException(promptFile + " holds no prompts (blank lines and blank cells are skipped)");
         }
-        for (String column : List.of("prompt", "description", "text", "caption")) {
-            if (!rows.isEmpty() && rows.get(0).containsKey(column)) {
-                return rows.stream().map(r -> r.get(column).strip()).filter(t -> !t.isEmpty()).toList();
-            }
-        }
-        throw new CommandLine.ParameterException(spec.commandLine(), file + ": no prompt, description, text or caption column");
-    }
-
-    private List<Path> outputs(int count) throws IOException {
         if ((out == null) == (outDir == null)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --out FILE or --out-dir DIR");
+            throw usage("give exactly one of --out FILE or --out-dir DIR");
         }
         if (out != null) {
-            if (count != 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--out takes a single prompt; use --out-dir for " + count);
-            }
-            return List.of(out);
+            checkOut(count);
+        } else {
+            checkOutDir();
         }
-        Files.createDirectories(outDir);
-        List<Path> files = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            files.add(outDir.resolve(String.format("gen-%03d.%s", i, format)));
+    }
+
+    private void checkOut(long count) {
+        if (count != 1) {
+            throw usage("--out takes a single prompt; use --out-dir for " + count);
         }
-        return files;
+        if (format != null) {
+            throw usage("--format applies to --out-dir; --out takes the format from its extension");
+        }
+        String name = out.getFileName().toString();
+        checkFormat("--out", out.toString(), name.lastIndexOf('.') < 0 ? "" : name.substring(name.lastIndexOf('.')));
+        Path folder = out.toAbsolutePath().getParent();
+        if (!Files.isDirectory(folder)) {
+            throw usage("--out " + out + ": the folder " + folder + " does not exist");
+        }
+        if (Files.isDirectory(out)) {
+            throw usage("--out " + out + " is a folder; give a file name (or use --out-dir)");
+        }
+    }
+
+    private void checkOutDir() {
+        checkFormat("--format", extension(), "." + extension());
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw usage("--out-dir " + outDir + " is a file, not a folder");
+        }
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw usage("--out-dir " + outDir + " cannot be created: " + e);
+        }
+    }
+
+    /** {@code extension} (with its dot) must be one the encoder writes; {@code given} is the option's value. */
+    private void checkFormat(String option, String given, String extension) {
+        if (!AudioEncoder.extensions().contains(extension.toLowerCase(Locale.ROOT))) {
+            throw usage(option + " " + given + ": unsupported audio format; expected one of " + String.join(", ", AudioEncoder.extensions()));
+        }
+    }
+
+    private ModelSource loadModel() {
+        Device device = Devices.select(new DeviceConfig(deviceKind, null));
+        if (source.model != null) {
+            return ModelSource.folder(source.model, adapters, device);
+        }
+        ModelSource model = ModelSource.run(source.run, checkpoint == null ? CheckpointChoice.DEFAULT : checkpoint, device);
+        CheckpointOption.announce(spec.commandLine().getErr(), source.run, model.checkpoint());
+        return model;
+    }
+
+    /** --duration in codec frames; it must give at least one. */
+    private int frames(ModelSource model) {
+        double frameRate = model.model().config().audioEncoder().frameRate();
+        long frames = Math.round(duration * frameRate);
+        if (frames < 1) {
+            throw usage(String.format(Locale.ROOT, "--duration %s is shorter than one codec frame (%.4f s for this model)", duration, 1 / frameRate));
+        }
+        return Math.toIntExact(frames);
+    }
+
+    private Map<String, Object> sidecar(ModelSource model, int frames) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("source", model.identity());
+        if (model.checkpoint() != null) {
+            fields.put("checkpoint_step", model.checkpoint().step());
+        }
+        fields.put("seed", seed);
+        fields.put("batch_size", batchSize);
+        fields.put("duration", duration);
+        fields.put("frames", frames);
+        fields.put("top_k", topK);
+        fields.put("top_p", topP);
+        fields.put("temperature", temperature);
+        fields.put("cfg", cfg);
+        if (continueFrom != null) {
+            fields.put("continues", continueFrom.toString());
+        }
+        return fields;
+    }
+
+    private Path outputFile(long index) {
+        return out != null ? out : outDir.resolve(String.format(Locale.ROOT, "gen-%03d.%s", index, extension()));
+    }
+
+    /** The extension of --out-dir files. */
+    private String extension() {
+        return format == null ? "wav" : format;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

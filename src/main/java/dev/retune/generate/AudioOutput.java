@@ -1,11 +1,12 @@
 package dev.retune.generate;
 
 import dev.retune.data.Audio;
+import dev.retune.data.AudioException;
 import dev.retune.data.AudioEncoder;
 import dev.retune.model.AtomicFile;
 import dev.retune.model.EncodecModel;
 import dev.retune.train.FileHash;
-import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,14 +38,21 @@ public final class AudioOutput {
         }
     }
 
-    /** Writes the audio (atomically, by FFmpeg) and {@code FILE.json} with the given fields plus the file's sha256. */
-    public static void write(Audio audio, Path file, Map<String, Object> fields) throws IOException {
+    /**
+     * Writes the audio (atomically, by FFmpeg), then {@code FILE.json} (atomically) with the given fields plus the
+     * file's sha256: a sidecar only ever describes a complete audio file. Every failure names the file.
+     */
+    public static void write(Audio audio, Path file, Map<String, Object> fields) {
         AudioEncoder.encode(audio, file);
         Map<String, Object> sidecar = new LinkedHashMap<>(fields);
         sidecar.put("file", file.getFileName().toString());
         sidecar.put("sample_rate", audio.sampleRate());
         sidecar.put("seconds", audio.seconds());
-        sidecar.put("sha256", FileHash.sha256(file));
+        try {
+            sidecar.put("sha256", FileHash.sha256(file));
+        } catch (UncheckedIOException e) {
+            throw new AudioException(file, "cannot read back what was written: " + e.getMessage());
+        }
         AtomicFile.writeString(file.resolveSibling(file.getFileName() + ".json"),
                 JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(sidecar) + "\n");
     }

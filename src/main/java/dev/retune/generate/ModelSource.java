@@ -24,9 +24,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * @param identity   a description for sidecar files (folder, run and checkpoint, adapters)
  * @param adaptation how a run adapted its base model (null for a model folder)
  * @param base       the base model folder
+ * @param checkpoint the run's checkpoint whose weights were loaded (null for a model folder)
  */
 public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer, String identity, Adaptation adaptation,
-                          Path base) {
+                          Path base, CheckpointChoice.Chosen checkpoint) {
 
     /** A model folder, with zero or more PEFT adapter folders applied in order. */
     public static ModelSource folder(Path dir, List<Path> adapters, Device device) {
@@ -38,39 +39,26 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
         }
         model.train(false);
         return new ModelSource(model, dir.resolve(ModelFolder.TOKENIZER), "model " + dir + (names.isEmpty() ? "" : " + adapters " + names),
-                null, dir);
+                null, dir, null);
     }
 
     /**
-     * A training run: its config.yaml names the base model and the adaptation method; {@code checkpoint} is
-     * {@code best}, {@code latest} or a step number. EMA weights are used when the run kept them.
+     * A training run: its config.yaml names the base model and the adaptation method; {@code choice} picks the
+     * checkpoint, found and verified before the model loads. EMA weights are used when the run kept them.
      */
-    public static ModelSource run(Path runDir, String checkpoint, Device device) {
+    public static ModelSource run(Path runDir, CheckpointChoice choice, Device device) {
         Path configFile = runDir.resolve("config.yaml");
         if (!Files.isRegularFile(configFile)) {
             throw new ModelException(runDir + " is not a training run (no config.yaml)");
         }
+        CheckpointChoice.Chosen checkpoint = choice.resolve(runDir);
         RetuneConfig config = ConfigLoader.load(configFile, List.of());
         Path base = config.model().path() != null ? Path.of(config.model().path()) : runDir.resolve("base-model");
         MusicgenForConditionalGeneration model = ModelFolder.load(base, ScalarType.Float, device).model();
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        Checkpointer checkpointer = new Checkpointer(runDir, Integer.MAX_VALUE);
-        Checkpointer.Saved saved = switch (checkpoint) {
-            case "best" -> checkpointer.best().orElseThrow(() -> new ModelException(runDir + " has no best checkpoint (no evaluation ran)"));
-            case "latest" -> checkpointer.latest(new ArrayList<>()).orElseThrow(() -> new ModelException(runDir + " has no checkpoint"));
-            default -> checkpointer.verify(checkpointer.root().resolve(String.format("step-%07d", parseStep(checkpoint))));
-        };
-        Checkpointer.loadWeights(saved.dir(), adaptation.trainable(), true);
+        Checkpointer.loadWeights(checkpoint.saved().dir(), adaptation.trainable(), true);
         model.train(false);
-        return new ModelSource(model, base.resolve(ModelFolder.TOKENIZER), "run " + runDir + " checkpoint " + saved.dir().getFileName(),
-                adaptation, base);
-    }
-
-    private static long parseStep(String checkpoint) {
-        try {
-            return Long.parseLong(checkpoint);
-        } catch (NumberFormatException e) {
-            throw new ModelException("--checkpoint must be best, latest or a step number, found '" + checkpoint + "'");
-        }
+        return new ModelSource(model, base.resolve(ModelFolder.TOKENIZER),
+                "run " + runDir + " checkpoint " + checkpoint.saved().dir().getFileName(), adaptation, base, checkpoint);
     }
 }

@@ -3,7 +3,8 @@ package dev.retune.generate;
 import dev.retune.config.KernelsConfig;
 
 /**
- * How tokens are drawn from the LM's logits.
+ * How tokens are drawn from the LM's logits. An invalid value is an IllegalArgumentException whose message names the
+ * {@code retune generate} option that sets it.
  *
  * @param temperature   logits are divided by it before the softmax; 0 = greedy (argmax)
  * @param topK          keep only the k most likely tokens; 0 = off
@@ -23,16 +24,16 @@ public record SamplerOptions(double temperature, int topK, double topP, double g
     public SamplerOptions {
         kernel = kernel == null ? KernelsConfig.Mode.AUTO : kernel;
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature: expected a finite value ≥ 0, found " + temperature);
+            throw new IllegalArgumentException("--temperature must be a finite number ≥ 0 (0 = greedy), found " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("top-k: expected ≥ 0 (0 = off), found " + topK);
+            throw new IllegalArgumentException("--top-k must be ≥ 0 (0 = off), found " + topK);
         }
         if (!(topP >= 0 && topP <= 1)) {
-            throw new IllegalArgumentException("top-p: expected a value in [0, 1] (0 = off), found " + topP);
+            throw new IllegalArgumentException("--top-p must lie in [0, 1] (0 = off), found " + topP);
         }
         if (!(guidanceScale > 0) || Double.isInfinite(guidanceScale)) {
-            throw new IllegalArgumentException("guidance scale: expected a finite value > 0, found " + guidanceScale);
+            throw new IllegalArgumentException("--cfg (guidance scale) must be a finite number > 0 (1 = off), found " + guidanceScale);
         }
     }
 

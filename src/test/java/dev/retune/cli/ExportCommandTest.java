@@ -2,8 +2,10 @@ package dev.retune.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.train.Checkpointer;
 import dev.retune.train.DemoSubset;
 import dev.retune.train.FileHash;
 import java.nio.file.Files;
@@ -15,7 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** `retune export` of a LoRA run: the merged model generates what the run generates; the adapter is PEFT files. */
+/**
+ * `retune export` of a LoRA run: the merged model generates what the run generates; the adapter is PEFT files; the
+ * checkpoint is the best one unless asked otherwise. The run keeps steps 1 to 3, and its best is step 2.
+ */
 class ExportCommandTest {
 
     @TempDir
@@ -31,11 +36,15 @@ class ExportCommandTest {
                 "data: {dataset: " + dataset + ", segment_seconds: 1, batch_size: 2, cache_dir: " + dir.resolve("cache") + "}",
                 "adapt: {method: lora, lora: {r: 4, target_modules: 'self_attn|lm_heads'}}",
                 "optim: {lr: 0.01}",
+                "schedule: {kind: constant}",
                 "train: {max_steps: 3, seed: 5}",
+                "checkpoint: {every: 1, keep_last: 3}",
                 ""));
         run = dir.resolve("run");
         CliRun train = CliRun.of("train", config.toString(), "--json", "--out", run.toString());
         assertEquals(ExitCode.OK, train.exitCode(), train.err());
+        // As if step 2 had the lowest validation loss: the last step is not always the best one.
+        Files.writeString(run.resolve("checkpoints").resolve(Checkpointer.BEST), "step-0000002\n");
     }
 
     @Test
@@ -66,6 +75,41 @@ class ExportCommandTest {
         assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
         assertEquals(List.of("adapter_config.json", "adapter_model.safetensors"),
                 List.copyOf(JsonMapper.shared().readTree(Files.readString(adapter.resolve("manifest.json"))).get("files").propertyNames()));
+    }
+
+    @Test
+    void exportAndGenerateTakeTheBestCheckpointUnlessToldOtherwiseAndSayWhichStep() throws Exception {
+        CliRun byDefault = CliRun.of("export", run.toString(), "--out", dir.resolve("default").toString(), "--merged");
+        CliRun stepTwo = CliRun.of("export", run.toString(), "--out", dir.resolve("step2").toString(), "--merged", "--checkpoint", "2");
+        CliRun latest = CliRun.of("export", run.toString(), "--out", dir.resolve("latest").toString(), "--merged", "--checkpoint", "latest");
+        Path audio = dir.resolve("default-run.wav");
+        CliRun generated = CliRun.of("generate", "--run", run.toString(), "--prompt", "warm analog pad", "--duration", "0.2",
+                "--out", audio.toString());
+
+        for (CliRun r : List.of(byDefault, stepTwo, latest, generated)) {
+            assertEquals(ExitCode.OK, r.exitCode(), r.err());
+        }
+        assertTrue(byDefault.err().contains("using checkpoint step 2 of " + run + " (best validation loss)"), byDefault.err());
+        assertTrue(latest.err().contains("using checkpoint step 3 of " + run + " (latest)"), latest.err());
+        assertTrue(generated.err().contains("using checkpoint step 2 of " + run + " (best validation loss)"), generated.err());
+        assertEquals(2, manifest("default").get("checkpoint_step").asLong());
+        assertEquals(3, manifest("latest").get("checkpoint_step").asLong());
+        assertEquals(2, JsonMapper.shared().readTree(Files.readString(dir.resolve("default-run.wav.json"))).get("checkpoint_step").asLong());
+        String weights = manifest("default").get("files").get("model.safetensors").asString();
+        assertEquals(manifest("step2").get("files").get("model.safetensors").asString(), weights, "the default is step 2's weights");
+        assertNotEquals(manifest("latest").get("files").get("model.safetensors").asString(), weights, "step 3 trained on");
+    }
+
+    @Test
+    void aStepWithoutCheckpointIsOneLineListingTheStepsThatExist() {
+        CliRun export = CliRun.of("export", run.toString(), "--out", dir.resolve("none").toString(), "--merged", "--checkpoint", "999");
+
+        assertEquals(ExitCode.BAD_INPUT, export.exitCode(), export.err());
+        assertEquals("error: " + run + " has no checkpoint of step 999; its checkpoints are of steps [1, 2, 3]", export.err().strip());
+    }
+
+    private static JsonNode manifest(String export) throws Exception {
+        return JsonMapper.shared().readTree(Files.readString(dir.resolve(export).resolve("manifest.json")));
     }
 
     private static byte[] generate(String flag, String source, String name) throws Exception {

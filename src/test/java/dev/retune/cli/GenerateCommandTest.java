@@ -125,6 +125,32 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aPromptsFileGoesBatchByBatchToNumberedFilesAndARerunReplacesThem() throws Exception {
+        Path prompts = Files.writeString(dir.resolve("five.txt"), "one\ntwo\n\nthree\r\nfour\nfive\n");
+        Path outDir = dir.resolve("five");
+
+        CliRun first = CliRun.of("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--batch-size", "2",
+                "--duration", "0.2", "--out-dir", outDir.toString(), "--seed", "1");
+        CliRun again = CliRun.of("generate", "--model", model.toString(), "--prompts", prompts.toString(), "--batch-size", "2",
+                "--duration", "0.2", "--out-dir", outDir.toString(), "--seed", "2");
+
+        assertEquals(ExitCode.OK, first.exitCode(), first.err());
+        assertEquals(ExitCode.OK, again.exitCode(), again.err());
+        List<String> texts = List.of("one", "two", "three", "four", "five");
+        for (int i = 0; i < texts.size(); i++) {
+            JsonNode sidecar = JsonMapper.shared().readTree(Files.readString(outDir.resolve(String.format("gen-%03d.wav.json", i))));
+            assertEquals(texts.get(i), sidecar.get("prompt").asString());
+            assertEquals(2, sidecar.get("batch_size").asInt());
+            assertEquals(2, sidecar.get("seed").asLong(), "the rerun replaced the file");
+            assertEquals(dev.retune.train.FileHash.sha256(outDir.resolve(String.format("gen-%03d.wav", i))), sidecar.get("sha256").asString());
+        }
+        try (var files = Files.list(outDir)) {
+            assertEquals(10, files.count(), "five files and five sidecars, no temporary files left");
+        }
+        assertEquals(6, again.out().lines().count(), "one line per file and a summary:\n" + again.out());
+    }
+
+    @Test
     void badInputIsAnErrorNamingIt() {
         CliRun noPrompt = CliRun.of("generate", "--model", model.toString(), "--out", dir.resolve("x.wav").toString());
         CliRun negative = CliRun.of("generate", "--model", model.toString(), "--prompt", "x", "--duration", "-1", "--out", dir.resolve("x.wav").toString());

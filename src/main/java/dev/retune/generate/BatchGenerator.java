@@ -1,0 +1,118 @@
+package dev.retune.generate;
+
+import dev.retune.data.Audio;
+import dev.retune.data.AudioDecoder;
+import dev.retune.data.AudioFormat;
+import dev.retune.model.EncodecModel;
+import dev.retune.model.TextTokenizer;
+import dev.retune.train.CodecTokens;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongFunction;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A list of prompts → one audio file (and JSON sidecar) per prompt, generated batch by batch. At most one batch of
+ * prompts is read ahead of the files written, and each batch's tensors and audio are freed before the next one
+ * starts, so a list of any length runs in the memory of one batch.
+ *
+ * <p>Batch b draws with seed + b·2³² (the windows of a long generation add their index to that), so batches differ
+ * from each other while a single batch keeps the plain seed. A file is written atomically, audio first, then its
+ * sidecar; a rerun replaces both.
+ */
+public final class BatchGenerator {
+
+    /** Longest text prompt, in tokens; longer ones are truncated (MusicGen's T5 was trained on short captions). */
+    private static final int MAX_TEXT_TOKENS = 256;
+
+    /**
+     * @param frames    codec frames to generate per prompt (≥ 1)
+     * @param sampler   how tokens are drawn
+     * @param seed      fixes every random draw
+     * @param batchSize prompts generated together (≥ 1)
+     */
+    public record Settings(int frames, SamplerOptions sampler, long seed, int batchSize) {
+        public Settings {
+            if (frames < 1) {
+                throw new IllegalArgumentException("frames: expected ≥ 1, found " + frames);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size: expected ≥ 1, found " + batchSize);
+            }
+        }
+    }
+
+    /** Told after each file is written. */
+    @FunctionalInterface
+    public interface Listener {
+        /** @param index the prompt's place in the list (0-based) */
+        void written(long index, String prompt, Path file, Audio audio);
+    }
+
+    /** @param seconds wall time spent generating tokens (without decoding and writing) */
+    public record Result(long prompts, double seconds) {}
+
+    private final ModelSource source;
+    private final TextTokenizer tokenizer;
+    private final Settings settings;
+    private final Tensor continuation;
+    private final Map<String, Object> sidecar;
+
+    /**
+     * @param continueFrom audio every output continues (null for none): the output is that audio plus the new frames
+     * @param sidecar      fields written into every sidecar after the prompt (settings, model identity)
+     */
+    public BatchGenerator(ModelSource source, TextTokenizer tokenizer, Settings settings, Path continueFrom, Map<String, Object> sidecar) {
+        this.source = source;
+        this.tokenizer = tokenizer;
+        this.settings = settings;
+        this.continuation = continueFrom == null ? null : codes(source.model().audio_encoder, continueFrom);
+        this.sidecar = Map.copyOf(sidecar);
+    }
+
+    /** Generates every prompt and writes prompt i's audio to {@code files.apply(i)}. */
+    public Result run(Iterator<String> prompts, LongFunction<Path> files, Listener listener) {
+        long index = 0;
+        double seconds = 0;
+        for (long batch = 0; prompts.hasNext(); batch++) {
+            List<String> texts = new ArrayList<>(settings.batchSize());
+            while (texts.size() < settings.batchSize() && prompts.hasNext()) {
+                texts.add(prompts.next());
+            }
+            seconds += generate(texts, index, settings.seed() + (batch << 32), files, listener);
+            index += texts.size();
+        }
+        return new Result(index, seconds);
+    }
+
+    /** One batch, with every tensor it makes freed at the end; returns the seconds spent generating tokens. */
+    private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Listener listener) {
+        try (PointerScope scope = new PointerScope()) {
+            TextTokenizer.Batch text = tokenizer.encode(texts, MAX_TEXT_TOKENS);
+            Tensor prompt = continuation == null ? null : continuation.repeat(texts.size(), 1, 1); // [B, K, P]
+            GeneratorResult result = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), prompt,
+                    settings.frames(), settings.sampler(), seed, ProgressListener.NONE);
+            for (int i = 0; i < texts.size(); i++) {
+                Audio audio = AudioOutput.decode(source.model().audio_encoder, result.codes().select(0, i));
+                Path file = files.apply(first + i);
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("prompt", texts.get(i));
+                fields.putAll(sidecar);
+                AudioOutput.write(audio, file, fields);
+                listener.written(first + i, texts.get(i), file, audio);
+            }
+            return result.seconds();
+        }
+    }
+
+    /** The audio to continue as codec tokens [1, K, P]. */
+    private static Tensor codes(EncodecModel codec, Path audio) {
+        AudioFormat format = new AudioFormat(codec.config().samplingRate(), codec.config().audioChannels());
+        return new CodecTokens(codec, format).codes(AudioDecoder.decode(audio, format));
+    }
+}
