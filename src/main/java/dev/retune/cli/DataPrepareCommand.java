@@ -4,13 +4,13 @@ import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.train.Devices;
-import dev.retune.train.StopRequestedException;
 import dev.retune.train.TrainRun;
 import dev.retune.train.TrainingData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,16 +43,15 @@ final class DataPrepareCommand implements Callable<Integer> {
         RetuneConfig resolved = ConfigLoader.load(config, overrides);
         TrainRun run = new TrainRun(resolved, out);
         long started = System.nanoTime();
-        try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.start("encoding", 0, "files", true)) {
+        // SIGINT / SIGTERM end the process at once: every cache entry is written atomically, so a rerun encodes only
+        // what is missing.
+        try (Progress progress = Progress.start("encoding", 0, "files", true)) {
             MusicgenForConditionalGeneration model = run.loadModel(Devices.select(resolved.device()));
-            TrainingData data = run.prepareData(model, progress::update, stop.requested());
+            TrainingData data = run.prepareData(model, progress::update, new AtomicBoolean());
             spec.commandLine().getOut().printf("Prepared %d training batches per epoch and %d validation batches in %.1f s%n",
                     data.batchesPerEpoch(), data.validBatches(), (System.nanoTime() - started) / 1e9);
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
-        } catch (StopRequestedException e) {
-            spec.commandLine().getErr().println("interrupted: " + e.getMessage());
-            return ExitCode.INTERRUPTED;
         }
     }
 }

@@ -5,9 +5,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * SIGINT / SIGTERM for a long verb: the JVM runs a shutdown hook, which raises {@link #requested} and holds the exit
- * until the work has stopped cleanly (a step finished and checkpointed, a cache entry written) and closed this. The
- * JVM then exits with 128 + the signal (130 / 143).
+ * SIGINT / SIGTERM for {@code retune train}. Before training begins (model loading, dataset encoding) a signal ends
+ * the process at once: every file written until then is written atomically (the token cache, a preset model), so
+ * nothing half-written is left and a rerun goes on from what was done. Once {@link #holdExit} was called, the JVM's
+ * shutdown hook raises {@link #requested} and holds the exit until the work has stopped cleanly (the step finished
+ * and checkpointed) and closed this. Either way the JVM exits with 128 + the signal (130 / 143).
  */
 final class GracefulStop implements AutoCloseable {
 
@@ -15,6 +17,7 @@ final class GracefulStop implements AutoCloseable {
     private static final long GRACE_MINUTES = 10;
 
     private final AtomicBoolean requested = new AtomicBoolean();
+    private volatile boolean hold;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread hook = new Thread(this::awaitStop, "retune-stop");
 
@@ -26,13 +29,21 @@ final class GracefulStop implements AutoCloseable {
         return stop;
     }
 
-    /** Set once a signal arrived; the work polls it between steps, files and batches. */
+    /** Set once a signal arrived; the work polls it between steps and evaluation batches. */
     AtomicBoolean requested() {
         return requested;
     }
 
+    /** From now on a signal waits for the work to stop cleanly (training has begun). */
+    void holdExit() {
+        hold = true;
+    }
+
     private void awaitStop() {
         requested.set(true);
+        if (!hold) {
+            return;
+        }
         try {
             stopped.await(GRACE_MINUTES, TimeUnit.MINUTES);
         } catch (InterruptedException e) {

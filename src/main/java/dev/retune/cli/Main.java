@@ -25,8 +25,8 @@ import picocli.CommandLine.Command;
                 "  5  model verify found a mismatch or a tensor it could not check",
                 "  6  training diverged (non-finite loss or gradient norm); its checkpoints are kept",
                 "  7  multi-process training lost a rank (crashed, killed, hung); the others were stopped",
-                "  130 / 143  interrupted by SIGINT / SIGTERM: training stops after the current step and a checkpoint,",
-                "             encoding after the current file (what is cached stays cached)"})
+                "  130 / 143  interrupted by SIGINT / SIGTERM: before training at once (the token cache keeps what is done),",
+                "             while training after the current step and a checkpoint"})
 public final class Main implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -28,8 +28,8 @@ import picocli.CommandLine.Parameters;
             "Fine-tune a MusicGen model as the config says.",
             "The run folder gets the resolved config, metrics.jsonl, loss.png, checkpoints/ and summary.json.",
             "Running the same command again resumes exactly where it stopped; a run that finished says so and trains",
-            "further only when train.max_steps or train.epochs is raised. Ctrl-C or SIGTERM stops within a step",
-            "(training: after a checkpoint; encoding: keeping what is cached)."},
+            "further only when train.max_steps or train.epochs is raised. Ctrl-C or SIGTERM before training ends at once",
+            "(the token cache keeps what is done); while training, after the current step and a checkpoint."},
         footer = {"", "Examples:",
             "  retune train configs/demo.yaml",
             "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
@@ -88,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
         try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.start("encoding", 0, "files", !json && !worker)) {
             watchLauncher(stop.requested());
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
-                    progress::update, null), stop.requested());
+                    progress::update, null, stop::holdExit), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
         } catch (StopRequestedException e) {
             spec.commandLine().getErr().println("interrupted: " + e.getMessage());

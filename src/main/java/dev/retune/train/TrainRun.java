@@ -60,8 +60,16 @@ public final class TrainRun {
     /**
      * Where output goes: progress and messages to the console (stderr), or with {@code json} JSON lines to
      * {@code stdout}; {@code extra} (may be null) also receives every metric, for programs embedding a run.
+     * {@code trainingBegins} (may be null) is called once the model is loaded and the data encoded, just before the
+     * first step: from then on a stop must wait for the current step and its checkpoint, while before it a process
+     * may simply end (everything written before it is written atomically).
      */
-    public record Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra) {}
+    public record Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra, Runnable trainingBegins) {
+
+        public Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra) {
+            this(json, stdout, progress, extra, null);
+        }
+    }
 
     /** Told how far the token encoding has come (files done, files total). */
     @FunctionalInterface
@@ -151,6 +159,9 @@ public final class TrainRun {
             // Dropout draws from libtorch's global generator: seed it so a run does not depend on what ran before it in
             // this process (a resumed run restores the checkpoint's generator state instead).
             torch.manual_seed(config.train().seed());
+            if (output.trainingBegins() != null) {
+                output.trainingBegins().run();
+            }
             return train(model, adaptation, trainable, data, unfreezing, checkpointer, resume, totalSteps, device, dist, console, output, stop);
         }
     }

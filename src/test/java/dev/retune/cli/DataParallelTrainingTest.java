@@ -169,8 +169,7 @@ class DataParallelTrainingTest {
                 "--set", "train.max_steps=" + (saved + 2), "--set", "checkpoint.every=2");
 
         assertEquals(ExitCode.OK, rerun.exitCode(), rerun.err());
-        assertTrue(messages(runDir).contains(String.format("resumed from step-%07d (step %d, epoch %d)", saved, saved, saved)),
-                messages(runDir).toString());
+        assertTrue(rerun.out().contains(String.format("resuming from step %d (step-%07d)", saved, saved)), rerun.out());
         assertEquals(saved + 2, new Checkpointer(runDir, 2).latest(new ArrayList<>()).orElseThrow().state().step());
     }
 

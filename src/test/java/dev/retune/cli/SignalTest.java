@@ -94,7 +94,7 @@ class SignalTest {
     }
 
     @Test
-    void sigtermWhileEncodingStopsAfterTheCurrentFileAndTheRerunEncodesOnlyWhatIsMissing() throws Exception {
+    void sigtermWhileEncodingEndsTheProcessKeepingTheCacheAndTheRerunEncodesOnlyWhatIsMissing() throws Exception {
         Path config = TrainCommandTest.tinyConfig(dir);
         Path cache = dir.resolve("cache");
         Path stderr = dir.resolve("stderr.txt");
@@ -120,7 +120,7 @@ class SignalTest {
         assertEquals(143, exit, "stderr:\n" + Files.readString(stderr));
         Map<Path, FileTime> cached = entries(cache);
         int tracks = 6; // DemoSubset: four training and two validation tracks
-        assertTrue(cached.size() < tracks, "stopped after the file being encoded, not after all " + tracks + ": " + cached.size());
+        assertTrue(cached.size() < tracks, "stopped while encoding, not after all " + tracks + " files: " + cached.size());
         assertTrue(Files.readString(dir.resolve("stdout.txt")).lines().noneMatch(l -> l.contains("\"type\":\"step\"")), "no step was trained");
         assertFalse(Files.exists(dir.resolve("run/config.yaml")), "a start that never trained leaves no config.yaml");
 
