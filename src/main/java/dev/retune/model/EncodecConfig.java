@@ -112,30 +112,7 @@ public record EncodecConfig(
             throw new ModelException("audio_encoder.compress " + compress + " must be at most audio_encoder.num_filters "
                     + numFilters + ": residual blocks narrow their channels by this factor");
         }
-        if (upsamplingRatios.isEmpty() || upsamplingRatios.size() > 8
-                || upsamplingRatios.stream().anyMatch(r -> r == null || r < 1 || r > 32)) {
-            throw new ModelException("audio_encoder.upsampling_ratios must be a list of 1 to 8 strides between 1 and 32,"
-                    + " found " + upsamplingRatios);
-        }
-        // Channels double at every stride: the LSTM and the convolutions around it are this wide.
-        ConfigBounds.range("audio_encoder.num_filters · 2^len(upsampling_ratios)",
-                (long) numFilters << upsamplingRatios.size(), 1, 4096);
-        long hop = upsamplingRatios.stream().mapToLong(Integer::longValue).reduce(1, Math::multiplyExact);
-        if (hop > samplingRate) {
-            throw new ModelException("audio_encoder.upsampling_ratios " + upsamplingRatios + " make frames of " + hop
-                    + " samples, longer than a second at audio_encoder.sampling_rate " + samplingRate);
-        }
-        if (targetBandwidths.isEmpty() || targetBandwidths.size() > 16
-                || targetBandwidths.stream().anyMatch(b -> b == null || !(b > 0) || b > 1000)) {
-            throw new ModelException("audio_encoder.target_bandwidths must be a list of 1 to 16 bandwidths in (0, 1000]"
-                    + " kbps, found " + targetBandwidths);
-        }
-        int frameRate = framesPerSecond(samplingRate, (int) hop);
-        int quantizers = quantizers(targetBandwidths, frameRate);
-        if (quantizers < 1 || quantizers > 64) {
-            throw new ModelException("audio_encoder.target_bandwidths " + targetBandwidths + " give " + quantizers
-                    + " quantizers at " + frameRate + " frames/s; 1 to 64 are supported");
-        }
+        requireFramesAndQuantizers(samplingRate, numFilters, upsamplingRatios, targetBandwidths);
         if (!codebookDim.equals(hiddenSize)) {
             throw new ModelException("audio_encoder.codebook_dim " + codebookDim + " must equal audio_encoder.hidden_size "
                     + hiddenSize + ": the quantizer reads the encoder's output directly");
@@ -251,6 +228,35 @@ public record EncodecConfig(
     /** Channels after the strided encoder stack (and before the decoder's): F · 2^stages. */
     public int innerChannels() {
         return numFilters << upsamplingRatios.size();
+    }
+
+    /** Strides and bandwidths: the frame length, the codec's widest layers and the number of quantizers they give. */
+    private static void requireFramesAndQuantizers(int samplingRate, int numFilters, List<Integer> upsamplingRatios,
+                                                   List<Double> targetBandwidths) {
+        if (upsamplingRatios.isEmpty() || upsamplingRatios.size() > 8
+                || upsamplingRatios.stream().anyMatch(r -> r == null || r < 1 || r > 32)) {
+            throw new ModelException("audio_encoder.upsampling_ratios must be a list of 1 to 8 strides between 1 and 32,"
+                    + " found " + upsamplingRatios);
+        }
+        // Channels double at every stride: the LSTM and the convolutions around it are this wide.
+        ConfigBounds.range("audio_encoder.num_filters · 2^len(upsampling_ratios)",
+                (long) numFilters << upsamplingRatios.size(), 1, 4096);
+        long hop = upsamplingRatios.stream().mapToLong(Integer::longValue).reduce(1, Math::multiplyExact);
+        if (hop > samplingRate) {
+            throw new ModelException("audio_encoder.upsampling_ratios " + upsamplingRatios + " make frames of " + hop
+                    + " samples, longer than a second at audio_encoder.sampling_rate " + samplingRate);
+        }
+        if (targetBandwidths.isEmpty() || targetBandwidths.size() > 16
+                || targetBandwidths.stream().anyMatch(b -> b == null || !(b > 0) || b > 1000)) {
+            throw new ModelException("audio_encoder.target_bandwidths must be a list of 1 to 16 bandwidths in (0, 1000]"
+                    + " kbps, found " + targetBandwidths);
+        }
+        int frameRate = framesPerSecond(samplingRate, (int) hop);
+        int quantizers = quantizers(targetBandwidths, frameRate);
+        if (quantizers < 1 || quantizers > 64) {
+            throw new ModelException("audio_encoder.target_bandwidths " + targetBandwidths + " give " + quantizers
+                    + " quantizers at " + frameRate + " frames/s; 1 to 64 are supported");
+        }
     }
 
     private static int framesPerSecond(int samplingRate, int hop) {

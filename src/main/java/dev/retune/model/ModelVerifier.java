@@ -43,6 +43,9 @@ public final class ModelVerifier {
     private record Stage(String name, List<String> inputs, List<String> outputs,
                          Function<ReferenceInputs, Map<String, Tensor>> run) {}
 
+    /** Longest reference text: the n_positions of MusicGen's T5 configs (and their tokenizers' model_max_length). */
+    private static final int MAX_TEXT_TOKENS = 512;
+
     private final MusicgenForConditionalGeneration model;
     private final double tolerance;
 
@@ -191,7 +194,10 @@ public final class ModelVerifier {
     }
 
     private Tensor textIds(ReferenceInputs ref) {
-        return ref.ids("text_input_ids", "[B, L]", 0, config().textEncoder().vocabSize() - 1);
+        Tensor ids = ref.ids("text_input_ids", "[B, L]", 0, config().textEncoder().vocabSize() - 1);
+        ref.require(ids.size(1) <= MAX_TEXT_TOKENS, "text_input_ids", "has " + ids.size(1) + " tokens per row, more than "
+                + MAX_TEXT_TOKENS + " (T5 attends over L × L pairs)");
+        return ids;
     }
 
     private static Tensor textMask(ReferenceInputs ref, Tensor ids) {

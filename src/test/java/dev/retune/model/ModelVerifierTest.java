@@ -75,6 +75,8 @@ class ModelVerifierTest {
                         "text_input_ids must be an integer tensor (I64, I32, I16, I8, U8), found F32"),
                 bad("ids without a batch dimension", "text_input_ids", ids -> ids.select(0, 0).clone(),
                         "text_input_ids must have shape [B, L] with no empty dimension, found [7]"),
+                bad("a text of 100,000 tokens", "text_input_ids", ids -> torch.ones(1, 100_000).to(ScalarType.Long),
+                        "text_input_ids has 100000 tokens per row, more than 512"),
                 bad("a mask of another shape", "text_attention_mask", mask -> mask.narrow(1, 0, 3).clone(),
                         "text_attention_mask must have the shape of text_input_ids [2, 7], found [2, 3]"),
                 bad("decoder rows not a multiple of K", "decoder_input_ids", ids -> ids.narrow(0, 0, 7).clone(),
