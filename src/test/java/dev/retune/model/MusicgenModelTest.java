@@ -130,6 +130,26 @@ class MusicgenModelTest {
     }
 
     @Test
+    void theSummaryCountsWhatACheckpointLacksOrAddsAsUnmatched() {
+        MusicgenForConditionalGeneration model = tiny(7);
+        ModelFolder.save(model, dir, ScalarType.Float, null);
+        Path weights = dir.resolve("model.safetensors");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Safetensors file = Safetensors.open(weights)) {
+            file.names().forEach(name -> tensors.put(name, file.tensor(name)));
+        }
+        tensors.remove("decoder.lm_heads.0.weight"); // [256, 64]
+        tensors.put("extra.weight", torch.zeros(3));
+        SafetensorsWriter.write(weights, tensors, Map.of());
+
+        ModelSummary summary = ModelSummary.read(dir);
+
+        assertEquals(model.parameterCount(""), summary.parameters());
+        assertEquals(3 - 256 * 64L, summary.storedNotParameters().get("tensors that do not match the config (missing or unexpected)"));
+        assertEquals(summary.storedValues(), summary.parameters() + summary.storedNotParameters().values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    @Test
     void misShapedWeightIsAnErrorNamingKeyAndShapes() {
         MusicgenForConditionalGeneration small = tiny(5);
         ModelFolder.save(small, dir, ScalarType.Float, null);
