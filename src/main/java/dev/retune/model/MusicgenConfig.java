@@ -10,9 +10,10 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A MusicGen model's composite config.json: the T5 text encoder, the EnCodec codec and the decoder LM. Read leniently
- * (unknown keys are ignored, as transformers does); the original JSON is kept and written back unchanged, so a model
- * saved by Retune carries every field transformers wrote.
+ * A MusicGen model's composite config.json: the T5 text encoder, the EnCodec codec and the decoder LM. Unknown keys are
+ * ignored, as transformers does; known ones are checked for type, range and agreement between the sections before
+ * any tensor exists. The original JSON is kept and written back unchanged, so a model saved by Retune carries every
+ * field transformers wrote.
  */
 public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, DecoderConfig decoder, ObjectNode json) {
 
