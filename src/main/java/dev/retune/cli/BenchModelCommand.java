@@ -41,7 +41,7 @@ final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         torch.manual_seed(0);
-        MusicgenConfig config = MusicgenConfig.preset(preset, 32_128);
+        MusicgenConfig config = MusicgenConfig.preset(preset);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         model.train(false);
         int rate = config.audioEncoder().samplingRate();

@@ -51,7 +51,7 @@ final class ModelInitCommand implements Callable<Integer> {
         }
         long started = System.nanoTime();
         torch.manual_seed(seed);
-        MusicgenConfig config = MusicgenConfig.preset(preset, TinyTokenizer.vocabularySize());
+        MusicgenConfig config = MusicgenConfig.preset(preset);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         Files.createDirectories(out);
         Path tokenizer = null;

@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:",
             "  retune model verify src/test/resources/fixtures/musicgen-tiny-ref \\",
             "      --reference src/test/resources/fixtures/musicgen-tiny-ref/reference.safetensors",
-            "", "Exit codes: 0 every tensor matches; 5 a mismatch or an unchecked tensor; 3 unreadable input."})
+            "", "Exit codes: 0 every tensor matches; 5 a mismatch, an unchecked tensor or nothing to compare;",
+            "3 unreadable input (a bad config, weights or reference tensor)."})
 final class ModelVerifyCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "DIR", description = "Model folder.")
@@ -64,7 +65,8 @@ final class ModelVerifyCommand implements Callable<Integer> {
         } else {
             out.printf("%-28s %-20s %-6s %12s%n", "tensor", "stage", "kind", "max |error|");
             for (ModelVerifier.Check c : report.checks()) {
-                out.printf("%-28s %-20s %-6s %12.3e  %s%n", c.tensor(), c.stage(), c.exact() ? "exact" : "float", c.maxAbsError(), c.passed() ? "ok" : "MISMATCH");
+                out.printf("%-28s %-20s %-6s %12.3e  %s%n", c.tensor(), c.stage(), c.exact() ? "exact" : "float", c.maxAbsError(),
+                        c.passed() ? "ok" : c.problem() == null ? "MISMATCH" : "MISMATCH: " + c.problem());
             }
             report.unchecked().forEach((name, why) -> out.printf("%-28s not checked: %s%n", name, why));
             if (!loaded.unexpectedKeys().isEmpty()) {
@@ -73,6 +75,11 @@ final class ModelVerifyCommand implements Callable<Integer> {
             out.println(report.passed() ? "PASSED (tolerance " + tolerance + ")" : "FAILED");
         }
         out.flush();
+        if (report.checks().isEmpty()) {
+            spec.commandLine().getErr().println("error: nothing was compared: " + reference
+                    + " holds no output of a known computation together with that computation's inputs");
+            spec.commandLine().getErr().flush();
+        }
         return report.passed() ? ExitCode.OK : ExitCode.VERIFY_FAILED;
     }
 }

@@ -10,17 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.exc.ValueInstantiationException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The EnCodec codec's architecture, bound from the {@code audio_encoder} object of a Hugging Face MusicGen
  * {@code config.json} (or from a stand-alone EnCodec config). JSON keys are the Hugging Face names; a missing key takes
  * the default of transformers' {@code EncodecConfig}; unknown keys are ignored. Only the non-causal, weight-normalised,
  * unnormalised, unchunked codec (the MusicGen 32 kHz one) is supported: anything else fails here, naming the key.
+ * Upper bounds leave 4-8x room above the released codecs (encodec_24khz/32khz/48khz: 32-64 filters, 4 strides of at
+ * most 8, 1024 inner channels, codebooks of 1024-2048 entries, up to 32 quantizers) and refuse sizes that would
+ * allocate tens of GB from one key.
  *
  * @param samplingRate       audio sample rate in Hz
  * @param audioChannels      1 (mono) or 2 (stereo)
@@ -72,10 +71,6 @@ public record EncodecConfig(
         @JsonProperty("chunk_length_s") Double chunkLengthS,
         @JsonProperty("overlap") Double overlap) {
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
     /** Defaults are those of transformers' {@code EncodecConfig} (the 24 kHz model), except where noted. */
     public EncodecConfig {
         samplingRate = samplingRate == null ? 24000 : samplingRate;
@@ -100,31 +95,27 @@ public record EncodecConfig(
         normType = normType == null ? "weight_norm" : normType;
         trimRightRatio = trimRightRatio == null ? 1.0 : trimRightRatio;
 
-        positive("sampling_rate", samplingRate);
-        positive("audio_channels", audioChannels);
-        positive("num_filters", numFilters);
-        positive("codebook_size", codebookSize);
-        positive("codebook_dim", codebookDim);
-        positive("hidden_size", hiddenSize);
-        positive("kernel_size", kernelSize);
-        positive("last_kernel_size", lastKernelSize);
-        positive("residual_kernel_size", residualKernelSize);
-        positive("compress", compress);
-        positive("dilation_growth_rate", dilationGrowthRate);
-        positive("num_lstm_layers", numLstmLayers);
-        if (numResidualLayers < 0) {
-            throw new ModelException("audio_encoder.num_residual_layers must be >= 0, found " + numResidualLayers);
+        ConfigBounds.range("audio_encoder.sampling_rate", samplingRate, 1, 384_000);
+        ConfigBounds.range("audio_encoder.audio_channels", audioChannels, 1, 2);
+        ConfigBounds.range("audio_encoder.num_filters", numFilters, 1, 512);
+        ConfigBounds.range("audio_encoder.codebook_size", codebookSize, 1, 16_384);
+        ConfigBounds.range("audio_encoder.hidden_size", hiddenSize, 1, 1024);
+        ConfigBounds.range("audio_encoder.codebook_dim", codebookDim, 1, 1024);
+        ConfigBounds.range("audio_encoder.num_lstm_layers", numLstmLayers, 1, 8);
+        ConfigBounds.range("audio_encoder.num_residual_layers", numResidualLayers, 0, 8);
+        ConfigBounds.range("audio_encoder.kernel_size", kernelSize, 1, 63);
+        ConfigBounds.range("audio_encoder.last_kernel_size", lastKernelSize, 1, 63);
+        ConfigBounds.range("audio_encoder.residual_kernel_size", residualKernelSize, 1, 63);
+        ConfigBounds.range("audio_encoder.dilation_growth_rate", dilationGrowthRate, 1, 8);
+        ConfigBounds.range("audio_encoder.compress", compress, 1, 16);
+        if (compress > numFilters) {
+            throw new ModelException("audio_encoder.compress " + compress + " must be at most audio_encoder.num_filters "
+                    + numFilters + ": residual blocks narrow their channels by this factor");
         }
-        if (audioChannels > 2) {
-            throw new ModelException("audio_encoder.audio_channels must be 1 or 2, found " + audioChannels);
-        }
-        if (upsamplingRatios.isEmpty() || upsamplingRatios.stream().anyMatch(r -> r == null || r <= 0)) {
-            throw new ModelException("audio_encoder.upsampling_ratios must be a non-empty list of positive strides, found "
-                    + upsamplingRatios);
-        }
-        if (targetBandwidths.isEmpty() || targetBandwidths.stream().anyMatch(b -> b == null || !(b > 0))) {
-            throw new ModelException("audio_encoder.target_bandwidths must be a non-empty list of positive kbps, found "
-                    + targetBandwidths);
+        requireFramesAndQuantizers(samplingRate, numFilters, upsamplingRatios, targetBandwidths);
+        if (!codebookDim.equals(hiddenSize)) {
+            throw new ModelException("audio_encoder.codebook_dim " + codebookDim + " must equal audio_encoder.hidden_size "
+                    + hiddenSize + ": the quantizer reads the encoder's output directly");
         }
         if (useCausalConv) {
             throw new ModelException("audio_encoder.use_causal_conv = true is not supported: only the non-causal codec"
@@ -171,7 +162,7 @@ public record EncodecConfig(
         values.put("normalize", false);
         values.put("norm_type", "weight_norm");
         values.put("trim_right_ratio", 1.0);
-        return bind(JSON.valueToTree(values), "musicgen32khz preset");
+        return bind(HfConfigJson.MAPPER.valueToTree(values), "musicgen32khz preset");
     }
 
     /**
@@ -181,7 +172,7 @@ public record EncodecConfig(
     public static EncodecConfig fromHfConfig(Path configJson) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(configJson));
+            root = HfConfigJson.MAPPER.readTree(Files.readString(configJson));
         } catch (IOException e) {
             throw new ModelException(configJson + ": cannot read config: " + e.getMessage(), e);
         } catch (JacksonException e) {
@@ -192,7 +183,7 @@ public record EncodecConfig(
         }
         JsonNode codec = root.get("audio_encoder");
         if (codec != null && codec.isObject()) {
-            return bind(codec, configJson + " (audio_encoder)");
+            return bind(codec, configJson.toString());
         }
         JsonNode modelType = root.get("model_type");
         if (modelType != null && "encodec".equals(modelType.asString())) {
@@ -203,14 +194,7 @@ public record EncodecConfig(
 
     /** Binds one JSON object of Hugging Face keys; {@code source} names it in errors. */
     public static EncodecConfig bind(JsonNode node, String source) {
-        try {
-            return JSON.treeToValue(node, EncodecConfig.class);
-        } catch (ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new ModelException(source + ": " + cause.getMessage(), cause);
-        } catch (JacksonException e) {
-            throw new ModelException(source + ": " + e.getOriginalMessage(), e);
-        }
+        return HfConfigJson.bind(node, EncodecConfig.class, source, "audio_encoder");
     }
 
     /** Samples per frame: the product of the strides. */
@@ -224,12 +208,12 @@ public record EncodecConfig(
 
     /** Frames (codes) per second: ceil(sampling_rate / hop_length), as transformers computes it. */
     public int frameRate() {
-        return Math.floorDiv(samplingRate + hopLength() - 1, hopLength());
+        return framesPerSecond(samplingRate, hopLength());
     }
 
     /** Quantizers in the RVQ: int(1000 · max(target_bandwidths) // (frame_rate · 10)), Python float floor division. */
     public int numQuantizers() {
-        return (int) pythonFloorDiv(1000 * Collections.max(targetBandwidths), frameRate() * 10.0);
+        return quantizers(targetBandwidths, frameRate());
     }
 
     /**
@@ -246,10 +230,41 @@ public record EncodecConfig(
         return numFilters << upsamplingRatios.size();
     }
 
-    private static void positive(String key, int value) {
-        if (value <= 0) {
-            throw new ModelException("audio_encoder." + key + " must be greater than 0, found " + value);
+    /** Strides and bandwidths: the frame length, the codec's widest layers and the number of quantizers they give. */
+    private static void requireFramesAndQuantizers(int samplingRate, int numFilters, List<Integer> upsamplingRatios,
+                                                   List<Double> targetBandwidths) {
+        if (upsamplingRatios.isEmpty() || upsamplingRatios.size() > 8
+                || upsamplingRatios.stream().anyMatch(r -> r == null || r < 1 || r > 32)) {
+            throw new ModelException("audio_encoder.upsampling_ratios must be a list of 1 to 8 strides between 1 and 32,"
+                    + " found " + upsamplingRatios);
         }
+        // Channels double at every stride: the LSTM and the convolutions around it are this wide.
+        ConfigBounds.range("audio_encoder.num_filters · 2^len(upsampling_ratios)",
+                (long) numFilters << upsamplingRatios.size(), 1, 4096);
+        long hop = upsamplingRatios.stream().mapToLong(Integer::longValue).reduce(1, Math::multiplyExact);
+        if (hop > samplingRate) {
+            throw new ModelException("audio_encoder.upsampling_ratios " + upsamplingRatios + " make frames of " + hop
+                    + " samples, longer than a second at audio_encoder.sampling_rate " + samplingRate);
+        }
+        if (targetBandwidths.isEmpty() || targetBandwidths.size() > 16
+                || targetBandwidths.stream().anyMatch(b -> b == null || !(b > 0) || b > 1000)) {
+            throw new ModelException("audio_encoder.target_bandwidths must be a list of 1 to 16 bandwidths in (0, 1000]"
+                    + " kbps, found " + targetBandwidths);
+        }
+        int frameRate = framesPerSecond(samplingRate, (int) hop);
+        int quantizers = quantizers(targetBandwidths, frameRate);
+        if (quantizers < 1 || quantizers > 64) {
+            throw new ModelException("audio_encoder.target_bandwidths " + targetBandwidths + " give " + quantizers
+                    + " quantizers at " + frameRate + " frames/s; 1 to 64 are supported");
+        }
+    }
+
+    private static int framesPerSecond(int samplingRate, int hop) {
+        return Math.floorDiv(samplingRate + hop - 1, hop);
+    }
+
+    private static int quantizers(List<Double> targetBandwidths, int frameRate) {
+        return (int) pythonFloorDiv(1000 * Collections.max(targetBandwidths), frameRate * 10.0);
     }
 
     /** Python's {@code a // b} for positive floats: (a − fmod(a, b)) / b, rounded to the nearest integer. */

@@ -66,6 +66,29 @@ final class HfWeights {
                 .toList();
     }
 
+    /**
+     * Why the stored tensor {@code name} of {@code source} holds values that are not the model's parameters, or null
+     * when it is a parameter. Stored weight-norm pairs count their magnitudes here: the directions have the folded
+     * weight's size.
+     */
+    static String notAParameter(String name, TensorSource source) {
+        if (name.equals(POSITIONS)) {
+            return "position table (computed from the config)";
+        }
+        if (CODEBOOK_STATE.matcher(name).matches()) {
+            return "codebook k-means state (only used to train the codec)";
+        }
+        if (name.equals(TIED_ALIAS) && source.contains(SHARED)) {
+            return "tied copy of " + SHARED;
+        }
+        for (String[] spelling : WEIGHT_NORM) {
+            if (name.endsWith(spelling[0])) {
+                return "weight-norm magnitudes (folded into the codec's conv weights)";
+            }
+        }
+        return null;
+    }
+
     private static boolean isKnownUnused(String name) {
         return name.equals(TIED_ALIAS) || name.equals(POSITIONS) || CODEBOOK_STATE.matcher(name).matches();
     }

@@ -1,6 +1,7 @@
 package dev.retune.model;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -8,11 +9,23 @@ import java.util.regex.Pattern;
 
 /**
  * What a model folder holds, read from config.json and the safetensors headers alone (no weights are loaded, so it
- * is instant even for musicgen-large): parameter counts per component and per layer type, dtypes and bytes.
+ * is instant even for musicgen-large): the parameter count, the values the checkpoint stores per component and per
+ * layer type, dtypes and bytes.
+ *
+ * <p>A Hugging Face checkpoint stores more values than the model has parameters; {@link #storedNotParameters} says
+ * which and why, so that {@code parameters + Σ storedNotParameters = storedValues}.
+ *
+ * @param parameters          {@link MusicgenConfig#parameterCount()}: what every command reports for this model
+ * @param storedValues        values of every tensor in the weight files
+ * @param storedNotParameters stored values that are not parameters, by reason (a computed table, training state, ...);
+ *                            a checkpoint that does not match its config adds a signed remainder
  */
-public record ModelSummary(Path dir, MusicgenConfig config, Map<String, Long> parametersByComponent,
-                           Map<String, Long> parametersByType, Map<String, Long> tensorsByDtype, long totalParameters,
-                           long totalBytes) {
+public record ModelSummary(Path dir, MusicgenConfig config, long parameters, long storedValues,
+                           Map<String, Long> storedNotParameters, Map<String, Long> storedByComponent,
+                           Map<String, Long> storedByType, Map<String, Long> tensorsByDtype, long totalBytes) {
+
+    /** The reason for stored values the config's model does not have, or lacks. */
+    private static final String UNMATCHED = "tensors that do not match the config (missing or unexpected)";
 
     /** Layer types, first match wins; the pattern is searched in the tensor name. */
     private static final List<Map.Entry<String, Pattern>> TYPES = List.of(
@@ -29,23 +42,33 @@ public record ModelSummary(Path dir, MusicgenConfig config, Map<String, Long> pa
 
     public static ModelSummary read(Path dir) {
         MusicgenConfig config = MusicgenConfig.read(dir.resolve(ModelFolder.CONFIG));
+        long parameters = config.parameterCount();
+        Map<String, Long> notParameters = new LinkedHashMap<>();
         Map<String, Long> byComponent = new TreeMap<>();
         Map<String, Long> byType = new TreeMap<>();
         Map<String, Long> byDtype = new TreeMap<>();
-        long total = 0;
+        long stored = 0;
         long bytes = 0;
         try (TensorSource weights = ModelFolder.openWeights(dir)) {
             for (String name : weights.names()) {
                 Safetensors.TensorInfo info = weights.info(name);
                 long count = info.numel();
-                total += count;
+                stored += count;
                 bytes += info.byteSize();
+                String reason = HfWeights.notAParameter(name, weights);
+                if (reason != null) {
+                    notParameters.merge(reason, count, Long::sum);
+                }
                 byComponent.merge(name.substring(0, name.indexOf('.') < 0 ? name.length() : name.indexOf('.')), count, Long::sum);
                 byType.merge(typeOf(name), count, Long::sum);
                 byDtype.merge(info.dtype().name(), 1L, Long::sum);
             }
         }
-        return new ModelSummary(dir, config, byComponent, byType, byDtype, total, bytes);
+        long unmatched = stored - parameters - notParameters.values().stream().mapToLong(Long::longValue).sum();
+        if (unmatched != 0) {
+            notParameters.put(UNMATCHED, unmatched);
+        }
+        return new ModelSummary(dir, config, parameters, stored, notParameters, byComponent, byType, byDtype, bytes);
     }
 
     static String typeOf(String name) {

@@ -5,25 +5,37 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A MusicGen model's composite config.json: the T5 text encoder, the EnCodec codec and the decoder LM. Read leniently
- * (unknown keys are ignored, as transformers does); the original JSON is kept and written back unchanged, so a model
- * saved by Retune carries every field transformers wrote.
+ * A MusicGen model's composite config.json: the T5 text encoder, the EnCodec codec and the decoder LM. Unknown keys are
+ * ignored, as transformers does; known ones are checked for type, range and agreement between the sections before
+ * any tensor exists. The original JSON is kept and written back unchanged, so a model saved by Retune carries every
+ * field transformers wrote.
  */
 public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, DecoderConfig decoder, ObjectNode json) {
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .build();
+    private static final ObjectMapper JSON = HfConfigJson.MAPPER;
 
+    /** The decoder predicts the codec's codes: both sides must agree on their number and range. */
+    public MusicgenConfig {
+        if (decoder.vocabSize().intValue() != audioEncoder.codebookSize().intValue()) {
+            throw new ModelException("decoder.vocab_size " + decoder.vocabSize() + " must equal audio_encoder.codebook_size "
+                    + audioEncoder.codebookSize() + ": the decoder predicts the codec's codes");
+        }
+        int codes = audioEncoder.quantizersForBandwidth(audioEncoder.targetBandwidths().get(0));
+        if (decoder.numCodebooks() != codes) {
+            throw new ModelException("decoder.num_codebooks " + decoder.numCodebooks() + " must equal the " + codes
+                    + " codebooks the codec encodes at audio_encoder.target_bandwidths[0] = " + audioEncoder.targetBandwidths().get(0) + " kbps");
+        }
+    }
+
+    /**
+     * Reads and validates config.json; every error names the file and the key path. Nothing is allocated for a model
+     * until this has passed.
+     */
     public static MusicgenConfig read(Path file) {
         JsonNode root;
         try {
@@ -37,11 +49,14 @@ public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, D
             throw new ModelException(file + ": expected a MusicGen config (model_type \"musicgen\"), found model_type "
                     + (root == null ? "none" : text(root, "model_type")));
         }
-        return new MusicgenConfig(
-                bind(section(object, "text_encoder", file), T5Config.class, file + " (text_encoder)"),
-                EncodecConfig.bind(section(object, "audio_encoder", file), file + " (audio_encoder)"),
-                bind(section(object, "decoder", file), DecoderConfig.class, file + " (decoder)"),
-                object);
+        T5Config text = section(object, "text_encoder", "t5", T5Config.class, file);
+        EncodecConfig codec = section(object, "audio_encoder", "encodec", EncodecConfig.class, file);
+        DecoderConfig decoder = section(object, "decoder", "musicgen_decoder", DecoderConfig.class, file);
+        try {
+            return new MusicgenConfig(text, codec, decoder, object);
+        } catch (ModelException e) {
+            throw new ModelException(file + ": " + e.getMessage(), e);
+        }
     }
 
     /** A config built from its parts, in the layout transformers writes. */
@@ -67,6 +82,14 @@ public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, D
 
     /** Preset names accepted by {@link #preset}. */
     public static final List<String> PRESETS = List.of("tiny", "small", "medium", "large");
+
+    /**
+     * A preset as {@code retune model init} writes it: tiny with the vocabulary of the tokenizer it ships with
+     * ({@link TinyTokenizer}), so every command that builds "tiny" builds the same model.
+     */
+    public static MusicgenConfig preset(String name) {
+        return preset(name, TinyTokenizer.vocabularySize());
+    }
 
     /**
      * The architectures of facebook/musicgen-small, -medium and -large, and {@code tiny}: the same structure small
@@ -95,6 +118,16 @@ public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, D
         return EncodecConfig.bind(codec, "tiny preset");
     }
 
+    /**
+     * The parameter count of the model this config describes: {@link MusicgenForConditionalGeneration#parameterCount}
+     * of a model built with uninitialised weights (whose memory is never touched), so no weights are needed.
+     */
+    public long parameterCount() {
+        try (WeightInit.Scope shapesOnly = WeightInit.skip()) {
+            return new MusicgenForConditionalGeneration(this).parameterCount("");
+        }
+    }
+
     /** Whether the text states need projecting to the decoder's width (always, for the released models). */
     public boolean hasTextProjection() {
         return textEncoder.dModel().intValue() != decoder.hiddenSize().intValue();
@@ -104,21 +137,17 @@ public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, D
         AtomicFile.writeString(file, JSON.writeValueAsString(json) + "\n");
     }
 
-    private static JsonNode section(ObjectNode root, String key, Path file) {
+    /** The object under {@code key}, of the sub-config type transformers writes when it names one. */
+    private static <T extends Record> T section(ObjectNode root, String key, String modelType, Class<T> type, Path file) {
         JsonNode node = root.get(key);
         if (node == null || !node.isObject()) {
             throw new ModelException(file + ": missing the \"" + key + "\" object of a MusicGen config");
         }
-        return node;
-    }
-
-    private static <T> T bind(JsonNode node, Class<T> type, String source) {
-        try {
-            return JSON.treeToValue(node, type);
-        } catch (JacksonException e) {
-            Throwable cause = e.getCause() instanceof ModelException ? e.getCause() : e;
-            throw new ModelException(source + ": " + cause.getMessage(), e);
+        String found = text(node, "model_type");
+        if (found != null && !found.equals(modelType)) {
+            throw new ModelException(file + ": " + key + ".model_type must be \"" + modelType + "\", found \"" + found + "\"");
         }
+        return HfConfigJson.bind(node, type, file.toString(), key);
     }
 
     private static String text(JsonNode node, String key) {

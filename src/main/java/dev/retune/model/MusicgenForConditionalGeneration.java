@@ -82,7 +82,12 @@ public final class MusicgenForConditionalGeneration extends Module {
         return decoder.forward(ids, 0, conditioning.states(), conditioning.attentionMask());
     }
 
-    /** Counts parameters whose name starts with {@code prefix} ("" for all). */
+    /**
+     * The model's size, the one number every command reports as its parameters: the values of every tensor of its
+     * state whose name starts with {@code prefix} ("" for all). That is every learned weight: the parameters, and the
+     * codec's codebooks, which transformers registers as buffers. A checkpoint stores more values than this (see
+     * {@link ModelSummary}).
+     */
     public long parameterCount(String prefix) {
         long count = 0;
         for (var entry : StateDict.of(this).entrySet()) {

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -91,6 +92,11 @@ public final class Safetensors implements TensorSource {
     }
 
     @Override
+    public Path path() {
+        return file;
+    }
+
+    @Override
     public Set<String> names() {
         return header.tensors().keySet();
     }
@@ -117,12 +123,19 @@ public final class Safetensors implements TensorSource {
 
     /**
      * Copies the tensor's bytes out of the file into a new CPU tensor of {@code dtype}, converting on the fly: the
-     * result is the only copy (no intermediate tensor of the stored dtype is built). Stored BOOL bytes are copied as
-     * they are, without checking that they are 0 or 1.
+     * result is the only copy (no intermediate tensor of the stored dtype is built). The conversion stays within one
+     * kind (floating point, integer, boolean): integers read as floats (a weight stored as I32) or floats read as
+     * integers are errors naming the file and the tensor, not silent casts. Stored BOOL bytes are copied as they are,
+     * without checking that they are 0 or 1.
      */
     @Override
     public Tensor tensor(String name, ScalarType dtype) {
         TensorInfo info = info(name);
+        Dtype wanted = Dtype.of(dtype);
+        if (wanted != null && !wanted.kind.equals(info.dtype().kind)) {
+            throw new SafetensorsException(file + ": tensor '" + name + "' is stored as " + info.dtype() + " ("
+                    + info.dtype().kind + "); " + wanted.anyOfKind() + " is expected");
+        }
         FileChannel open = openChannel();
         return keepPastScope(() -> copyOut(open, info, dtype));
     }
@@ -221,23 +234,25 @@ public final class Safetensors implements TensorSource {
 
     /** The safetensors dtypes we read and write, with their element size and libtorch scalar type. */
     public enum Dtype {
-        F64(8, ScalarType.Double),
-        F32(4, ScalarType.Float),
-        F16(2, ScalarType.Half),
-        BF16(2, ScalarType.BFloat16),
-        I64(8, ScalarType.Long),
-        I32(4, ScalarType.Int),
-        I16(2, ScalarType.Short),
-        I8(1, ScalarType.Char),
-        U8(1, ScalarType.Byte),
-        BOOL(1, ScalarType.Bool);
+        F64(8, ScalarType.Double, "floating-point"),
+        F32(4, ScalarType.Float, "floating-point"),
+        F16(2, ScalarType.Half, "floating-point"),
+        BF16(2, ScalarType.BFloat16, "floating-point"),
+        I64(8, ScalarType.Long, "integer"),
+        I32(4, ScalarType.Int, "integer"),
+        I16(2, ScalarType.Short, "integer"),
+        I8(1, ScalarType.Char, "integer"),
+        U8(1, ScalarType.Byte, "integer"),
+        BOOL(1, ScalarType.Bool, "boolean");
 
         private final int size;
         private final ScalarType scalarType;
+        private final String kind;
 
-        Dtype(int size, ScalarType scalarType) {
+        Dtype(int size, ScalarType scalarType, String kind) {
             this.size = size;
             this.scalarType = scalarType;
+            this.kind = kind;
         }
 
         /** Bytes per element. */
@@ -247,6 +262,18 @@ public final class Safetensors implements TensorSource {
 
         public ScalarType scalarType() {
             return scalarType;
+        }
+
+        /** "floating-point", "integer" or "boolean": values convert within a kind only. */
+        public String kind() {
+            return kind;
+        }
+
+        /** Any tensor of this kind, for messages: "an integer tensor (I64, I32, I16, I8, U8)". */
+        String anyOfKind() {
+            String dtypes = Arrays.stream(values()).filter(d -> d.kind.equals(kind)).map(Dtype::name)
+                    .collect(Collectors.joining(", "));
+            return (kind.equals("integer") ? "an " : "a ") + kind + " tensor (" + dtypes + ")";
         }
 
         /** The dtype spelled as in a safetensors header ("F32"), or null when unknown. */

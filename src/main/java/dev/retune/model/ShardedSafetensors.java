@@ -79,6 +79,11 @@ public final class ShardedSafetensors implements TensorSource {
         return index;
     }
 
+    @Override
+    public Path path() {
+        return index;
+    }
+
     /** The shard files, in sorted order. */
     public List<Path> shardFiles() {
         return shards.stream().map(Safetensors::file).toList();

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * The text encoder's hyper-parameters, read from the {@code text_encoder} object of a MusicGen config.json
- * (Hugging Face names; missing keys take transformers' T5Config defaults).
+ * (Hugging Face names). The sizes are required; other missing keys take transformers' T5Config defaults.
+ *
+ * <p>Upper bounds admit every T5 size (t5-3b: d_kv 128, d_ff 16384, 32 heads; t5-11b: d_ff 65536, 128 heads;
+ * flan-t5-xxl: d_model 4096; mT5's vocabulary of 250,112) and refuse sizes that would allocate tens of GB from one key.
  */
 public record T5Config(
         @JsonProperty("vocab_size") Integer vocabSize,
@@ -22,19 +25,25 @@ public record T5Config(
         @JsonProperty("eos_token_id") Integer eosTokenId) {
 
     public T5Config {
-        vocabSize = vocabSize == null ? 32_128 : vocabSize;
-        dModel = dModel == null ? 512 : dModel;
-        dKv = dKv == null ? 64 : dKv;
-        dFf = dFf == null ? 2048 : dFf;
-        numLayers = numLayers == null ? 6 : numLayers;
-        numHeads = numHeads == null ? 8 : numHeads;
-        relativeAttentionNumBuckets = relativeAttentionNumBuckets == null ? 32 : relativeAttentionNumBuckets;
-        relativeAttentionMaxDistance = relativeAttentionMaxDistance == null ? 128 : relativeAttentionMaxDistance;
-        dropoutRate = dropoutRate == null ? 0.1 : dropoutRate;
+        vocabSize = ConfigBounds.required("text_encoder.vocab_size", vocabSize, 1, 262_144);
+        dModel = ConfigBounds.required("text_encoder.d_model", dModel, 1, 8192);
+        dKv = ConfigBounds.required("text_encoder.d_kv", dKv, 1, 1024);
+        dFf = ConfigBounds.required("text_encoder.d_ff", dFf, 1, 65_536);
+        numLayers = ConfigBounds.required("text_encoder.num_layers", numLayers, 1, 128);
+        numHeads = ConfigBounds.required("text_encoder.num_heads", numHeads, 1, 128);
+        // The bucketing gives each direction buckets / 2, the first half of those exact distances: at least one.
+        relativeAttentionNumBuckets = ConfigBounds.optional("text_encoder.relative_attention_num_buckets",
+                relativeAttentionNumBuckets, 32, 4, 1024);
+        relativeAttentionMaxDistance = ConfigBounds.optional("text_encoder.relative_attention_max_distance",
+                relativeAttentionMaxDistance, 128, relativeAttentionNumBuckets / 4 + 1, 65_536);
+        dropoutRate = ConfigBounds.probability("text_encoder.dropout_rate", dropoutRate, 0.1);
         layerNormEpsilon = layerNormEpsilon == null ? 1e-6 : layerNormEpsilon;
         feedForwardProj = feedForwardProj == null ? "relu" : feedForwardProj;
-        padTokenId = padTokenId == null ? 0 : padTokenId;
-        eosTokenId = eosTokenId == null ? 1 : eosTokenId;
+        padTokenId = ConfigBounds.optional("text_encoder.pad_token_id", padTokenId, 0, 0, vocabSize - 1);
+        eosTokenId = ConfigBounds.optional("text_encoder.eos_token_id", eosTokenId, 1, 0, vocabSize - 1);
+        if (!(layerNormEpsilon > 0 && layerNormEpsilon < 1)) {
+            throw new ModelException("text_encoder.layer_norm_epsilon must be within (0, 1), found " + layerNormEpsilon);
+        }
         if (!feedForwardProj.equals("relu")) {
             // MusicGen's encoders (t5-base, t5-large, t5-3b) all use the plain ReLU feed-forward.
             throw new ModelException("text_encoder.feed_forward_proj '" + feedForwardProj + "' is not supported; MusicGen's T5 encoders use 'relu'");

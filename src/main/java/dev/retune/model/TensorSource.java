@@ -1,5 +1,6 @@
 package dev.retune.model;
 
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
@@ -12,6 +13,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * created as if by the caller, so it joins the caller's innermost {@code PointerScope}, if there is one.
  */
 public interface TensorSource extends AutoCloseable {
+
+    /** The file read: the safetensors file, or the index of a sharded checkpoint (for messages). */
+    Path path();
 
     /** The tensor names, in sorted order. */
     Set<String> names();

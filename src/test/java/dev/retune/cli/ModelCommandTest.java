@@ -63,6 +63,36 @@ class ModelCommandTest {
     }
 
     @Test
+    void everyCommandReportsTheSameParameterCountForTheTinyPreset() throws Exception {
+        Path model = dir.resolve("tiny");
+        long tiny = 1_218_361;
+
+        CliRun init = CliRun.of("model", "init", "--preset", "tiny", "--out", model.toString());
+        JsonNode inspect = JsonMapper.shared().readTree(CliRun.of("model", "inspect", model.toString(), "--json").out());
+        CliRun inspectText = CliRun.of("model", "inspect", model.toString());
+        JsonNode planOfFolder = JsonMapper.shared().readTree(CliRun.of("plan", "configs/demo.yaml", "--set", "model.path=" + model, "--json").out());
+        JsonNode planOfPreset = JsonMapper.shared().readTree(CliRun.of("plan", "configs/demo.yaml", "--set", "model.path=" + dir.resolve("absent"), "--json").out());
+        CliRun benchModel = CliRun.of("bench", "model", "--preset", "tiny", "--seconds", "0.1", "--repeat", "1", "--text-tokens", "2");
+        CliRun benchLoad = CliRun.of("bench", "load", model.toString());
+
+        assertTrue(init.out().contains("1,218,361 parameters"), init.out());
+        assertEquals(tiny, inspect.get("parameters").asLong());
+        assertEquals(tiny, planOfFolder.get("total_parameters").asLong());
+        assertEquals(tiny, planOfPreset.get("total_parameters").asLong());
+        assertTrue(benchModel.out().contains("Preset tiny: 1,218,361 parameters"), benchModel.out() + benchModel.err());
+        assertTrue(benchLoad.out().contains("| 1,218,361 |"), benchLoad.out() + benchLoad.err());
+        // inspect also counts what the checkpoint stores, and says why that is more.
+        JsonNode extra = inspect.get("stored_not_parameters");
+        assertEquals(1_269_534, inspect.get("stored_values").asLong());
+        assertEquals(32_768, extra.get("position table (computed from the config)").asLong());
+        assertEquals(17_412, extra.get("codebook k-means state (only used to train the codec)").asLong());
+        assertEquals(993, extra.get("weight-norm magnitudes (folded into the codec's conv weights)").asLong());
+        assertEquals(3, extra.size());
+        assertTrue(inspectText.out().startsWith("Model " + model + ": 1,218,361 parameters; the checkpoint stores 1,269,534 values"),
+                inspectText.out());
+    }
+
+    @Test
     void missingModelFolderIsBadInputNamingTheFile() {
         CliRun run = CliRun.of("model", "inspect", dir.resolve("nothing").toString());
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -72,6 +73,20 @@ class ModelParityTest {
         ModelVerifier.Check logits = report.checks().stream().filter(c -> c.tensor().equals("logits")).findFirst().orElseThrow();
         assertTrue(logits.passed() && logits.maxAbsError() > 0, "bf16 logits error " + logits.maxAbsError());
         assertTrue(report.checks().stream().filter(c -> c.tensor().equals("audio_codes")).allMatch(c -> c.maxAbsError() < 256));
+    }
+
+    @Test
+    void theSummaryCountsTheLoadedModelsParametersAndExplainsEveryOtherStoredValue() {
+        ModelSummary summary = ModelSummary.read(Fixtures.tinyRef());
+
+        assertEquals(loaded.model().parameterCount(""), summary.parameters());
+        assertEquals(1_194_777, summary.parameters());
+        // positions [256, 64]; 4 quantizers × (inited, cluster_size [256], embed_avg [256, 16]); one weight-norm
+        // magnitude per output channel of each codec convolution.
+        assertEquals(Map.of("position table (computed from the config)", 256L * 64,
+                "codebook k-means state (only used to train the codec)", 4 * (1 + 256 + 256 * 16L),
+                "weight-norm magnitudes (folded into the codec's conv weights)", 993L), summary.storedNotParameters());
+        assertEquals(summary.storedValues(), summary.parameters() + 256L * 64 + 4 * (1 + 256 + 256 * 16L) + 993);
     }
 
     @Test

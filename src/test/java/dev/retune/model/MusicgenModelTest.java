@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -16,6 +17,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The tiny preset end to end on CPU: save/load, causality, shapes, frame rate. */
 class MusicgenModelTest {
@@ -104,6 +107,46 @@ class MusicgenModelTest {
             assertEquals(100, codes.size(2));
             assertEquals(32_000.0 / 640, model.config().audioEncoder().frameRate(), 0.0);
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Int", "Long", "Bool"})
+    void aWeightStoredWithANonFloatingDtypeIsAnErrorNamingTensorAndFile(String dtype) {
+        ModelFolder.save(tiny(6), dir, ScalarType.Float, null);
+        Path weights = dir.resolve("model.safetensors");
+        String head = "decoder.lm_heads.0.weight";
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Safetensors file = Safetensors.open(weights)) {
+            file.names().forEach(name -> tensors.put(name, file.tensor(name)));
+        }
+        // A float weight cast to integers: 0.02-scale values become mostly zeros, which once loaded silently.
+        tensors.put(head, tensors.get(head).mul(new Scalar(100)).to(ScalarType.valueOf(dtype)));
+        SafetensorsWriter.write(weights, tensors, Map.of());
+
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> ModelFolder.load(dir, ScalarType.Float, new Device("cpu")));
+
+        assertTrue(e.getMessage().startsWith(weights + ": tensor '" + head + "' is stored as "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; a floating-point tensor (F64, F32, F16, BF16) is expected"), e.getMessage());
+    }
+
+    @Test
+    void theSummaryCountsWhatACheckpointLacksOrAddsAsUnmatched() {
+        MusicgenForConditionalGeneration model = tiny(7);
+        ModelFolder.save(model, dir, ScalarType.Float, null);
+        Path weights = dir.resolve("model.safetensors");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (Safetensors file = Safetensors.open(weights)) {
+            file.names().forEach(name -> tensors.put(name, file.tensor(name)));
+        }
+        tensors.remove("decoder.lm_heads.0.weight"); // [256, 64]
+        tensors.put("extra.weight", torch.zeros(3));
+        SafetensorsWriter.write(weights, tensors, Map.of());
+
+        ModelSummary summary = ModelSummary.read(dir);
+
+        assertEquals(model.parameterCount(""), summary.parameters());
+        assertEquals(3 - 256 * 64L, summary.storedNotParameters().get("tensors that do not match the config (missing or unexpected)"));
+        assertEquals(summary.storedValues(), summary.parameters() + summary.storedNotParameters().values().stream().mapToLong(Long::longValue).sum());
     }
 
     @Test

@@ -147,6 +147,30 @@ class SafetensorsTest {
     }
 
     @Test
+    void conversionStaysWithinAKindAndAnythingElseNamesTheFileAndTensor() {
+        Path file = dir.resolve("kinds.safetensors");
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("i32", floats(new long[] {2}, 3, -4).to(ScalarType.Int));
+        tensors.put("i64", longs(new long[] {2}, 7, 8));
+        tensors.put("bool", floats(new long[] {2}, 1, 0).to(ScalarType.Bool));
+        tensors.put("f32", floats(new long[] {2}, 0.5f, 1.5f));
+        SafetensorsWriter.write(file, tensors, Map.of());
+
+        try (Safetensors st = Safetensors.open(file)) {
+            assertSameBits(tensors.get("i32").to(ScalarType.Long), st.tensor("i32", ScalarType.Long), "i32 as i64");
+            assertSameBits(tensors.get("f32").to(ScalarType.Half), st.tensor("f32", ScalarType.Half), "f32 as f16");
+            assertEquals(file + ": tensor 'i32' is stored as I32 (integer); a floating-point tensor (F64, F32, F16, BF16)"
+                    + " is expected", assertThrows(SafetensorsException.class, () -> st.tensor("i32", ScalarType.Float)).getMessage());
+            assertTrue(assertThrows(SafetensorsException.class, () -> st.tensor("i64", ScalarType.BFloat16)).getMessage()
+                    .contains("'i64' is stored as I64 (integer)"));
+            assertTrue(assertThrows(SafetensorsException.class, () -> st.tensor("bool", ScalarType.Float)).getMessage()
+                    .contains("'bool' is stored as BOOL (boolean)"));
+            assertTrue(assertThrows(SafetensorsException.class, () -> st.tensor("f32", ScalarType.Long)).getMessage()
+                    .contains("'f32' is stored as F32 (floating-point); an integer tensor (I64, I32, I16, I8, U8) is expected"));
+        }
+    }
+
+    @Test
     void tensorsOwnTheirMemoryAfterCloseAndDelete() throws IOException {
         Path file = dir.resolve("owned.safetensors");
         Tensor original = floats(new long[] {2, 2}, 1, 2, 3, 4);
