@@ -8,7 +8,6 @@ import dev.retune.generate.ProgressListener;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.TinyTokenizer;
 import dev.retune.train.Devices;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -54,7 +53,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         torch.manual_seed(0);
-        MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
+        MusicgenConfig config = MusicgenConfig.preset(preset);
         Device device = Devices.select(new DeviceConfig(deviceKind, null));
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         model.to(device, false);

@@ -59,7 +59,7 @@ final class BenchKernelsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         device = Devices.select(new DeviceConfig(deviceKind, null));
-        MusicgenConfig config = MusicgenConfig.preset(preset, 32_128);
+        MusicgenConfig config = MusicgenConfig.preset(preset);
         int codebooks = config.decoder().numCodebooks();
         int card = (int) config.decoder().vocabSize();
         PrintWriter out = spec.commandLine().getOut();

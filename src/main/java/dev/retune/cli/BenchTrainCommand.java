@@ -106,7 +106,7 @@ final class BenchTrainCommand implements Callable<Integer> {
         int ranks = dist == null ? 1 : dist.worldSize();
         Path work = Files.createTempDirectory("retune-bench-train");
         torch.manual_seed(0);
-        MusicgenConfig config = MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
+        MusicgenConfig config = MusicgenConfig.preset(preset);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         Map<String, Tensor> trainable = loraRank > 0
                 ? Lora.apply(model, LoraConfig.from(new LoraSection(loraRank, null, 0.0, null, null, null, null))).trainable()

@@ -7,7 +7,6 @@ import dev.retune.config.RetuneConfig;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.TinyTokenizer;
 import dev.retune.model.WeightInit;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,6 +99,6 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
                     + " missing); point it at a model folder, or set model.preset to create one there");
         }
         String preset = model.preset().value();
-        return MusicgenConfig.preset(preset, preset.equals("tiny") ? TinyTokenizer.vocabularySize() : 32_128);
+        return MusicgenConfig.preset(preset);
     }
 }

@@ -405,7 +405,7 @@ public final class TrainRun {
                     + preset + " folder there, or point model.path at your copy (--set model.path=...); only the tiny preset is created from scratch");
         }
         torch.manual_seed(m.seed());
-        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset, TinyTokenizer.vocabularySize()));
+        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset));
         // Written beside the target and renamed into place: a failed write (a full disk) leaves no half model
         // folder that a later run would take for a model.
         Path target = dir.toAbsolutePath();
