@@ -135,7 +135,7 @@ public final class TrainRun {
                 throw new StopRequestedException("stopped after loading the model, before training");
             }
             Adaptation adaptation = Adaptation.apply(model, config.adapt());
-            console.message(startLine(adaptation, device, resume));
+            console.message(RunLines.start(config, runDir, adaptation.trainableParameters(), device, resume));
             Map<String, Tensor> adapted = adaptation.trainable();
             TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}, stop));
             if (dist != null) {
@@ -197,7 +197,7 @@ public final class TrainRun {
             }
             if (main) {
                 RunSummary.ExitReason reason = exitReason(result, diverged);
-                sink.message(endLine(reason, RunSummary.of(RunHistory.read(folder.metrics()), reason), (System.nanoTime() - started) / 1e9));
+                sink.message(RunLines.end(runDir, reason, RunSummary.of(RunHistory.read(folder.metrics()), reason), (System.nanoTime() - started) / 1e9));
             }
         }
         if (main && adaptation.lora() != null) {
@@ -234,48 +234,11 @@ public final class TrainRun {
         return previous != null && previous.train().maxSteps() == null && config.train().epochs() <= previous.train().epochs();
     }
 
-    /** One line for a run that has nothing left to train, and the result that says so. */
+    /** A run with nothing left to train says so in one line, and the result says so too. */
     private Trainer.Result finished(Checkpointer.Saved at, MetricsSink console) {
         TrainerState s = at.state();
-        String how = Trainer.FINISHED_EARLY.equals(s.finished()) ? "stopped early at step " + s.step() + " (eval.patience)"
-                : "finished at step " + s.step();
-        String best = Double.isFinite(s.bestValidLoss())
-                ? String.format(Locale.ROOT, "; best validation loss %.4f at step %d (checkpoints/best)", s.bestValidLoss(), s.bestStep()) : "";
-        console.message(runDir + " " + how + best + ". Nothing to train: raise train.max_steps or train.epochs to train further");
+        console.message(RunLines.finished(runDir, s));
         return new Trainer.Result(Trainer.Outcome.ALREADY_FINISHED, s.step(), s.bestValidLoss(), s.bestStep(), s.tokensSeen(), 0);
-    }
-
-    /** Run folder, model, method, trainable parameters, steps, device and precision; and where it resumes. */
-    private String startLine(Adaptation adaptation, Device device, Checkpointer.Saved resume) {
-        ModelConfig m = config.model();
-        String model = m.path() != null ? m.path() + (m.preset() != null ? " (preset " + m.preset().value() + ")" : "")
-                : "preset " + m.preset().value() + " in " + runDir.resolve("base-model");
-        String length = config.train().maxSteps() != null ? config.train().maxSteps() + " steps" : config.train().epochs() + " epochs";
-        return String.format(Locale.ROOT, "training %s: model %s, method %s, %,d trainable parameters, %s, %s %s%s", runDir, model,
-                config.adapt().method().value(), adaptation.trainableParameters(), length, device.is_cuda() ? "cuda" : "cpu",
-                config.precision().mode().value(), resume == null ? "" : "; resuming from step " + resume.state().step()
-                        + " (" + resume.dir().getFileName() + ")");
-    }
-
-    /** Why it stopped, the best validation loss and its step, wall time, and the command to try next. */
-    private String endLine(RunSummary.ExitReason reason, RunSummary whole, double seconds) {
-        String why = switch (reason) {
-            case COMPLETED -> "finished all " + whole.steps() + " steps";
-            case EARLY_STOPPED -> "stopped early at step " + whole.steps() + ": validation loss stopped improving (eval.patience)";
-            case INTERRUPTED -> "interrupted at step " + whole.steps() + " (rerun the same command to resume)";
-            case DIVERGED -> "diverged after step " + whole.steps();
-        };
-        String best = whole.bestValStep() >= 0
-                ? String.format(Locale.ROOT, "; best validation loss %.4f at step %d", whole.bestValLoss(), whole.bestValStep()) : "; no evaluation ran";
-        String time = whole.segments() > 1
-                ? String.format(Locale.ROOT, "; %.1f s (whole run %.1f s in %d segments)", seconds, whole.wallSeconds(), whole.segments())
-                : String.format(Locale.ROOT, "; %.1f s", seconds);
-        String next = switch (reason) {
-            case COMPLETED, EARLY_STOPPED -> ". Next: retune generate --run " + runDir + " --prompt \"...\" --out out.wav";
-            case INTERRUPTED -> "";
-            case DIVERGED -> ". Next: lower optim.lr and train into a new --out folder";
-        };
-        return why + best + time + next;
     }
 
     /** Runs {@code work} on rank 0, then (after a barrier) on the other ranks; a single process just runs it. */
