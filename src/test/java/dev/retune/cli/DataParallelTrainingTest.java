@@ -169,7 +169,9 @@ class DataParallelTrainingTest {
                 "--set", "train.max_steps=" + (saved + 2), "--set", "checkpoint.every=2");
 
         assertEquals(ExitCode.OK, rerun.exitCode(), rerun.err());
-        assertTrue(rerun.out().contains(String.format("resuming from step %d (step-%07d)", saved, saved)), rerun.out());
+        List<Long> starts = metrics(runDir).stream().filter(r -> r.get("type").asString().equals("start"))
+                .map(r -> r.get("from_step").asLong()).toList();
+        assertEquals(List.of(0L, saved), starts, "two segments: the first from scratch, the rerun from the last checkpoint");
         assertEquals(saved + 2, new Checkpointer(runDir, 2).latest(new ArrayList<>()).orElseThrow().state().step());
     }
 

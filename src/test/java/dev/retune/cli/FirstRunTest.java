@@ -36,6 +36,9 @@ class FirstRunTest {
 
         assertEquals(0, version.exit(), version.output());
         assertTrue(version.output().contains("libtorch 2."), version.output());
+        assertTrue(version.output().lines().anyMatch(l -> l.startsWith("libtorch ") && l.matches(".*, (CPU|GPU) natives\\)")),
+                "the natives' flavour: " + version.output());
+        assertTrue(version.output().lines().anyMatch(l -> l.matches("CUDA: (usable|not usable).*")), "whether CUDA is usable: " + version.output());
         // JavaCPP may extract a file again while loading (it renames libopenblas.so.0 for its no-LAPACK variant);
         // what must not happen is a file extracted for the first time after a library was loaded from the cache.
         List<String> lines = version.output().lines().toList();

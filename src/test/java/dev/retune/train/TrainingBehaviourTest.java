@@ -129,6 +129,21 @@ class TrainingBehaviourTest {
     }
 
     @Test
+    void aStopThatArrivesAsAnEvaluationBeginsAbandonsItAndCheckpointsTheStep() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        MetricsSink signal = metrics -> stop.set(metrics.step() == 2); // SIGINT right after step 2, before its evaluation
+        Path runDir = dir.resolve("stop-in-eval");
+
+        Trainer.Result result = new TrainRun(ConfigLoader.load(yaml, List.of("eval.every=2", "train.max_steps=10")), runDir)
+                .run(new TrainRun.Output(true, new StringWriter(), (done, total) -> { }, signal), stop);
+
+        assertEquals(Trainer.Outcome.INTERRUPTED, result.outcome());
+        assertEquals(2, result.steps());
+        assertEquals(List.of(), records(runDir, "eval"), "the evaluation of step 2 was abandoned");
+        assertEquals(2, new Checkpointer(runDir, 2).latest(new ArrayList<>()).orElseThrow().state().step());
+    }
+
+    @Test
     void patienceStopsEarlyAfterThatManyEvalsWithoutImprovement() throws Exception {
         // A learning rate far below fp32's resolution of the weights: the validation loss cannot improve.
         Run run = run("patience", "optim.lr=1e-12", "optim.weight_decay=0", "eval.every=1", "eval.patience=2",
