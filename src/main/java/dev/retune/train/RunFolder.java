@@ -36,10 +36,6 @@ final class RunFolder {
         this.dir = dir;
     }
 
-    Path dir() {
-        return dir;
-    }
-
     Path metrics() {
         return dir.resolve(METRICS);
     }

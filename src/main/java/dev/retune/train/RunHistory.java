@@ -37,7 +37,6 @@ public final class RunHistory {
     private int segments;
     private double wallSeconds;
     private double segmentWall;
-    private int skippedLines;
 
     private RunHistory() {}
 
@@ -65,8 +64,7 @@ public final class RunHistory {
         try {
             record = JSON.readTree(line);
         } catch (JacksonException e) {
-            skippedLines++; // the tail of a segment that was killed mid-write
-            return;
+            return; // the tail of a segment that was killed mid-write
         }
         switch (record.path("type").asString("")) {
             case "start" -> {
@@ -116,10 +114,5 @@ public final class RunHistory {
     /** Wall time of all segments together, from their start records to their last records. */
     public double wallSeconds() {
         return wallSeconds;
-    }
-
-    /** Lines that were not JSON (torn by a crash); they are left in the file and ignored. */
-    public int skippedLines() {
-        return skippedLines;
     }
 }

@@ -43,7 +43,6 @@ class RunHistoryTest {
 
         assertEquals(List.of(1L, 2L), history.steps().stream().map(RunHistory.Step::step).toList());
         assertEquals(1, history.segments());
-        assertEquals(1, history.skippedLines());
     }
 
     @Test
