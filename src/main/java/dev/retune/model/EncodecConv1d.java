@@ -47,6 +47,18 @@ public final class EncodecConv1d extends Module {
         this(config, inChannels, outChannels, kernel, 1, 1);
     }
 
+    /**
+     * How far an output position reaches into the input, in input positions, on either side: at most k_eff − 1.
+     * Streaming codecs size their overlap by it.
+     */
+    long reach() {
+        return effectiveKernel - 1;
+    }
+
+    long stride() {
+        return stride;
+    }
+
     /** [B, in, L] → [B, out, ceil(L / stride)]. */
     public Tensor forward(Tensor x) {
         Tensor padded = pad(x); // [B, in, L + P + extra]

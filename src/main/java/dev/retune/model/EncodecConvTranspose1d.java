@@ -30,6 +30,15 @@ public final class EncodecConvTranspose1d extends Module {
         bias = new Tensor(conv.register_parameter("bias", WeightInit.uniform(bound, outChannels)));
     }
 
+    /** How far an output sample reaches into the input, in input positions, on either side (a bound). */
+    long reach() {
+        return (paddingTotal + stride) / stride + 1;
+    }
+
+    long stride() {
+        return stride;
+    }
+
     /** [B, in, T] → [B, out, T·stride]. */
     public Tensor forward(Tensor x) {
         Tensor y = torch.conv_transpose1d(x, weight, new TensorOptional(bias),

@@ -41,13 +41,33 @@ public final class EncodecLstm extends Module {
         }
     }
 
-    /** [B, D, T] → [B, D, T]. */
+    /** The recurrent state after some frames: hidden and cell state of every layer, each [layers, B, D]. */
+    public record State(Tensor hidden, Tensor cell) {}
+
+    /** The output frames and the state after the last of them. */
+    public record Output(Tensor y, State state) {}
+
+    /** [B, D, T] → [B, D, T], from the zero state. */
     public Tensor forward(Tensor x) {
+        return forward(x, zeroState(x)).y();
+    }
+
+    /**
+     * [B, D, T] → [B, D, T] continuing from {@code state}: running frames [0, a) and then [a, T) from the state after
+     * the first part gives what running [0, T) at once gives (streaming codecs rely on it).
+     */
+    public Output forward(Tensor x, State state) {
         Tensor sequence = x.permute(2, 0, 1); // [T, B, D]
-        Tensor state = torch.zeros(new long[] {layers, x.size(0), dim}, x.options()); // [layers, B, D]
-        T_TensorTensorTensor_T out = torch.lstm(sequence, new TensorVector(state, state), new TensorVector(weights),
+        T_TensorTensorTensor_T out = torch.lstm(sequence, new TensorVector(state.hidden(), state.cell()), new TensorVector(weights),
                 true, layers, 0.0, false, false, false);
+        // Owned handles: tensors taken from a returned tuple point into it (docs/bytedeco.md).
         Tensor y = new Tensor(out.get0()).add(sequence); // [T, B, D]
-        return y.permute(1, 2, 0); // [B, D, T]
+        return new Output(y.permute(1, 2, 0), new State(new Tensor(out.get1()), new Tensor(out.get2()))); // [B, D, T]
+    }
+
+    /** The state before the first frame: zeros, [layers, B, D] each. */
+    public State zeroState(Tensor x) {
+        Tensor zeros = torch.zeros(new long[] {layers, x.size(0), dim}, x.options()); // [layers, B, D]
+        return new State(zeros, zeros);
     }
 }

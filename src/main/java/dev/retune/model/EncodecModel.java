@@ -9,7 +9,8 @@ import org.bytedeco.pytorch.Tensor;
  * (50 per second at 32 kHz). Children {@code encoder}, {@code decoder} and {@code quantizer} carry the Hugging Face
  * names below {@code audio_encoder.} (weight-norm folded, see {@link WeightNorm}), so a checkpoint loads with
  * {@link StateDict#load}. Forward passes run under the caller's grad mode; the codec is frozen during fine-tuning, so
- * callers normally wrap them in a {@code NoGradGuard}. No normalisation, no chunking (see {@link EncodecConfig}).
+ * callers normally wrap them in a {@code NoGradGuard}. No normalisation. These passes hold every frame at once; for
+ * audio of any length, {@link StreamingEncoder} and {@link StreamingDecoder} give the same results chunk by chunk.
  */
 public final class EncodecModel extends Module {
 
@@ -57,6 +58,19 @@ public final class EncodecModel extends Module {
     public Tensor encode(Tensor audio, double kbps) {
         Tensor embeddings = embed(audio); // [B, D, T]
         return quantizer.encode(embeddings, config.quantizersForBandwidth(kbps)); // [B, K, T]
+    }
+
+    /** Codes of embeddings at the first target bandwidth, as {@link #encode(Tensor)}: [B, D, T] → [B, K, T] int64. */
+    public Tensor quantize(Tensor embeddings) {
+        return quantizer.encode(embeddings, config.quantizersForBandwidth(config.targetBandwidths().get(0))); // [B, K, T]
+    }
+
+    SeanetEncoder encoder() {
+        return encoder;
+    }
+
+    SeanetDecoder decoder() {
+        return decoder;
     }
 
     /** Audio from codes: [B, K, T] int64 → [B, C, T·hop_length] float. */

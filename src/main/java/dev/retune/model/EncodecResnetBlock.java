@@ -27,6 +27,11 @@ public final class EncodecResnetBlock extends Module {
         shortcut = config.useConvShortcut() ? register_module("shortcut", new EncodecConv1d(config, dim, dim, 1)) : null;
     }
 
+    /** How far an output position reaches into the input, in positions, on either side. */
+    long reach() {
+        return narrow.reach() + widen.reach() + (shortcut == null ? 0 : shortcut.reach());
+    }
+
     /** [B, dim, T] → [B, dim, T]. */
     public Tensor forward(Tensor x) {
         Tensor h = narrow.forward(torch.elu(x)); // [B, dim/compress, T]

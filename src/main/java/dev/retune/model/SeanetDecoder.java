@@ -58,8 +58,22 @@ public final class SeanetDecoder extends Module {
 
     /** [B, hidden_size, T] → [B, C, T·hop_length]. */
     public Tensor forward(Tensor embeddings) {
-        Tensor x = first.forward(embeddings); // [B, F·2^stages, T]
-        x = lstm.forward(x); // [B, F·2^stages, T]
+        return upsampling(lstm.forward(stem(embeddings))); // [B, C, T·hop_length]
+    }
+
+    /** The convolution before the LSTM: [B, hidden_size, T] → [B, F·2^stages, T]. */
+    Tensor stem(Tensor embeddings) {
+        return first.forward(embeddings); // [B, F·2^stages, T]
+    }
+
+    /** y = LSTM(x) + x over the frames. */
+    EncodecLstm lstm() {
+        return lstm;
+    }
+
+    /** After the LSTM: [B, F·2^stages, T] → [B, C, T·hop_length]. */
+    Tensor upsampling(Tensor y) {
+        Tensor x = y;
         for (int stage = 0; stage < upsamples.size(); stage++) {
             x = upsamples.get(stage).forward(torch.elu(x)); // [B, F·2^(stages−stage−1), T_stage · stride]
             for (EncodecResnetBlock block : residuals.get(stage)) {
@@ -67,5 +81,29 @@ public final class SeanetDecoder extends Module {
             }
         }
         return last.forward(torch.elu(x)); // [B, C, T·hop_length]
+    }
+
+    /** Frames on either side of a frame that {@link #stem} looks at. */
+    long stemReachFrames() {
+        return first.reach();
+    }
+
+    /**
+     * Audio samples on either side of an output sample that {@link #upsampling} may take from, in frames of
+     * {@code hop} samples: the sum over its layers of their reach times the samples per position at their input,
+     * rounded up (a bound, not the exact receptive field).
+     */
+    long upsamplingReachFrames(long hop) {
+        long samplesPerPosition = hop;
+        long reach = 0;
+        for (int stage = 0; stage < upsamples.size(); stage++) {
+            reach += upsamples.get(stage).reach() * samplesPerPosition;
+            samplesPerPosition /= upsamples.get(stage).stride();
+            for (EncodecResnetBlock block : residuals.get(stage)) {
+                reach += block.reach() * samplesPerPosition;
+            }
+        }
+        reach += last.reach() * samplesPerPosition;
+        return Math.floorDiv(reach + hop - 1, hop);
     }
 }

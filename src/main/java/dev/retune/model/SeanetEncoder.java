@@ -58,6 +58,11 @@ public final class SeanetEncoder extends Module {
 
     /** [B, C, N] → [B, hidden_size, T]. */
     public Tensor forward(Tensor audio) {
+        return head(lstm.forward(convolutions(audio))); // [B, hidden_size, T]
+    }
+
+    /** The convolutions before the LSTM: [B, C, N] → [B, F·2^stages, T]. */
+    Tensor convolutions(Tensor audio) {
         Tensor x = first.forward(audio); // [B, F, N]
         for (int stage = 0; stage < downsamples.size(); stage++) {
             for (EncodecResnetBlock block : residuals.get(stage)) {
@@ -65,7 +70,38 @@ public final class SeanetEncoder extends Module {
             }
             x = downsamples.get(stage).forward(torch.elu(x)); // [B, F·2^(stage+1), N_stage / stride]
         }
-        x = lstm.forward(x); // [B, F·2^stages, T]
-        return last.forward(torch.elu(x)); // [B, hidden_size, T]
+        return x;
+    }
+
+    /** y = LSTM(x) + x over the frames. */
+    EncodecLstm lstm() {
+        return lstm;
+    }
+
+    /** After the LSTM: [B, F·2^stages, T] → [B, hidden_size, T]. */
+    Tensor head(Tensor y) {
+        return last.forward(torch.elu(y)); // [B, hidden_size, T]
+    }
+
+    /**
+     * Audio samples on either side of a frame that {@link #convolutions} may look at: the sum over its layers of
+     * their reach times the samples per position at their input (a bound, not the exact receptive field).
+     */
+    long convolutionReachSamples() {
+        long hop = 1;
+        long reach = first.reach();
+        for (int stage = 0; stage < downsamples.size(); stage++) {
+            for (EncodecResnetBlock block : residuals.get(stage)) {
+                reach += block.reach() * hop;
+            }
+            reach += downsamples.get(stage).reach() * hop;
+            hop *= downsamples.get(stage).stride();
+        }
+        return reach;
+    }
+
+    /** Frames on either side of a frame that {@link #head} looks at. */
+    long headReachFrames() {
+        return last.reach();
     }
 }
