@@ -10,7 +10,8 @@ import org.bytedeco.javacpp.FloatPointer;
  *
  * <p>{@link #read} seeks: a 10 s crop from a 10-minute file decodes about 10 s, not the whole file. It seeks a little
  * before the crop so the resampler's filter has settled by the first sample kept, and places samples by the decoded
- * frames' timestamps, so a crop equals the same span of a full decode up to resampler rounding.
+ * frames' timestamps, so a crop equals the same span of a full decode up to resampler rounding. {@link #stream} reads
+ * a whole file block by block in memory that does not grow with its length, equal to {@link #decode} bit for bit.
  */
 public final class AudioDecoder {
 
@@ -24,7 +25,7 @@ public final class AudioDecoder {
         return Ffmpeg.version();
     }
 
-    /** The whole file, converted to {@code target}. */
+    /** The whole file, converted to {@code target}, held at once: for long files use {@link #stream}. */
     public static Audio decode(Path file, AudioFormat target) {
         return read(file, target, 0, Double.POSITIVE_INFINITY);
     }
@@ -50,6 +51,18 @@ public final class AudioDecoder {
         }
         try (AudioInput input = new AudioInput(file)) {
             return collect(input, target, first, wanted, false);
+        }
+    }
+
+    /** The whole file, converted to {@code target}, as blocks: see {@link AudioStream}. The caller closes it. */
+    public static AudioStream stream(Path file, AudioFormat target) {
+        return new AudioStream(file, target);
+    }
+
+    /** The duration the file's container declares, in seconds, without decoding; NaN when it declares none. */
+    public static double declaredSeconds(Path file) {
+        try (AudioInput input = new AudioInput(file)) {
+            return input.declaredSeconds();
         }
     }
 

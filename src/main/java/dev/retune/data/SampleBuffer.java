@@ -3,7 +3,10 @@ package dev.retune.data;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 
-/** Growable per-channel float storage that decoded planes are appended to. */
+/**
+ * Growable per-channel float storage that decoded planes are appended to: a whole decode collects into it, a stream
+ * takes blocks from its front.
+ */
 final class SampleBuffer {
 
     private final float[][] channels;
@@ -29,6 +32,22 @@ final class SampleBuffer {
             planes[c].position(0);
         }
         frames += n;
+    }
+
+    /** Removes the first {@code min(maxFrames, frames())} frames and returns them; the rest moves to the front. */
+    Audio takeFirst(int sampleRate, int maxFrames) {
+        Audio first = toAudio(sampleRate, maxFrames);
+        int taken = first.frames();
+        for (float[] channel : channels) {
+            System.arraycopy(channel, taken, channel, 0, frames - taken);
+        }
+        frames -= taken;
+        return first;
+    }
+
+    /** Frames the buffer can hold before it grows. */
+    int capacity() {
+        return channels[0].length;
     }
 
     Audio toAudio(int sampleRate, int maxFrames) {
