@@ -45,9 +45,9 @@ final class DataPrepareCommand implements Callable<Integer> {
         long started = System.nanoTime();
         // SIGINT / SIGTERM end the process at once: every cache entry is written atomically, so a rerun encodes only
         // what is missing.
-        try (Progress progress = Progress.start("encoding", 0, "files", true)) {
+        try (Progress progress = Progress.audio("encoding", true)) {
             MusicgenForConditionalGeneration model = run.loadModel(Devices.select(resolved.device()));
-            TrainingData data = run.prepareData(model, progress::update, new AtomicBoolean());
+            TrainingData data = run.prepareData(model, progress::updateAudio, new AtomicBoolean());
             spec.commandLine().getOut().printf("Prepared %d training batches per epoch and %d validation batches in %.1f s%n",
                     data.batchesPerEpoch(), data.validBatches(), (System.nanoTime() - started) / 1e9);
             spec.commandLine().getOut().flush();

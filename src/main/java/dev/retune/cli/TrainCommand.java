@@ -85,10 +85,10 @@ final class TrainCommand implements Callable<Integer> {
             return LocalLauncher.run(nproc, workerArguments(runDir), spec.commandLine().getErr());
         }
         boolean worker = env.map(e -> e.rank() != 0).orElse(false); // only rank 0 reports
-        try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.start("encoding", 0, "files", !json && !worker)) {
+        try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.audio("encoding", !json && !worker)) {
             watchLauncher(stop.requested());
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
-                    progress::update, null, stop::holdExit), stop.requested());
+                    progress::updateAudio, null, stop::holdExit), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
         } catch (StopRequestedException e) {
             spec.commandLine().getErr().println("interrupted: " + e.getMessage());

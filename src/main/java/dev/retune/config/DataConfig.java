@@ -15,18 +15,28 @@ package dev.retune.config;
  * @param cacheDir          folder of cached codec tokens; null = the trainer picks {@code ~/.cache/retune/tokens}
  * @param useCache          read codec tokens from (and write them to) {@code cache_dir} instead of encoding the audio
  *                          at every epoch
+ * @param encodeChunkSeconds audio the codec encodes per step while filling the cache, at most
+ *                          {@value #MAX_ENCODE_CHUNK_SECONDS} s; null = sized to the codec and device (more is faster
+ *                          up to a point and takes more memory, never the whole file)
+ * @param encodeWorkers     files encoded at the same time while filling the cache; 0 = chosen from the codec, the
+ *                          device and libtorch's threads
  * @param text              how metadata columns are merged into the description
  */
 public record DataConfig(String dataset, Integer sampleRate, Integer channels, Double segmentSeconds,
                          Double minSegmentRatio, Double minSeconds, Double validFraction, Boolean allowOutsidePaths,
-                         Integer batchSize, String cacheDir, Boolean useCache,
-                         TextConfig text) {
+                         Integer batchSize, String cacheDir, Boolean useCache, Double encodeChunkSeconds,
+                         Integer encodeWorkers, TextConfig text) {
 
     /**
      * A static sanity bound, far above any model's context (MusicGen: 30 s); the model's own limit is checked where the
      * model is known. Here seconds times the highest sample rate still fits an int count of samples.
      */
     public static final double MAX_SEGMENT_SECONDS = 3_600;
+
+    /** Bounds of {@code encode_chunk_seconds}: shorter chunks mostly re-run the layers' overlap, longer defeat streaming. */
+    public static final double MIN_ENCODE_CHUNK_SECONDS = 0.1;
+    public static final double MAX_ENCODE_CHUNK_SECONDS = 600;
+    public static final int MAX_ENCODE_WORKERS = 64;
 
     public DataConfig {
         sampleRate = sampleRate == null ? 32_000 : sampleRate;
@@ -38,6 +48,7 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
         allowOutsidePaths = allowOutsidePaths != null && allowOutsidePaths;
         batchSize = batchSize == null ? 4 : batchSize;
         useCache = useCache == null || useCache;
+        encodeWorkers = encodeWorkers == null ? 0 : encodeWorkers;
         text = text == null ? TextConfig.defaults() : text;
 
         Check.range("data.sample_rate", sampleRate, 1_000, 384_000);
@@ -50,9 +61,13 @@ public record DataConfig(String dataset, Integer sampleRate, Integer channels, D
         Check.atLeast("data.min_seconds", minSeconds, 0.0);
         Check.below("data.valid_fraction", validFraction, 0.0, 1.0);
         Check.atLeast("data.batch_size", batchSize, 1);
+        if (encodeChunkSeconds != null) {
+            Check.range("data.encode_chunk_seconds", encodeChunkSeconds, MIN_ENCODE_CHUNK_SECONDS, MAX_ENCODE_CHUNK_SECONDS);
+        }
+        Check.range("data.encode_workers", encodeWorkers, 0, MAX_ENCODE_WORKERS);
     }
 
     public static DataConfig defaults() {
-        return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

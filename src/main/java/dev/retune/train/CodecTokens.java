@@ -3,17 +3,22 @@ package dev.retune.train;
 import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
+import dev.retune.data.AudioStream;
 import dev.retune.data.TokenCache;
 import dev.retune.model.EncodecModel;
 import dev.retune.model.StateDict;
+import dev.retune.model.StreamingEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleConsumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -24,35 +29,68 @@ public final class CodecTokens {
 
     private final EncodecModel codec;
     private final AudioFormat format;
+    private final int chunkFrames;
 
+    /** For {@link #codes} only: files are encoded by chunks of the codec's {@link EncodePlan#cpuFrames}. */
     public CodecTokens(EncodecModel codec, AudioFormat format) {
-        this.codec = codec;
-        this.format = format;
+        this(codec, format, EncodePlan.cpuFrames(codec.config()));
     }
 
-    /** A whole file's tokens, for the token cache. */
-    TokenCache.Codes encode(Path file) {
-        Audio audio = AudioDecoder.decode(file, format);
-        try (PointerScope scope = new PointerScope()) {
-            Tensor codes = codes(audio).select(0, 0).to(torch.ScalarType.Short).contiguous(); // [K, T]
-            short[] values = new short[(int) codes.numel()];
-            codes.data_ptr_short().get(values);
-            return new TokenCache.Codes(values, (int) codes.size(0), (int) codes.size(1));
+    /** @param chunkFrames codec frames a file is encoded by per step (see {@link EncodePlan}) */
+    CodecTokens(EncodecModel codec, AudioFormat format, int chunkFrames) {
+        if (chunkFrames < 1) {
+            throw new IllegalArgumentException("expected chunkFrames >= 1, found " + chunkFrames);
+        }
+        this.codec = codec;
+        this.format = format;
+        this.chunkFrames = chunkFrames;
+    }
+
+    /**
+     * A whole file's tokens, for the token cache, streamed: the file is decoded a chunk of audio at a time and each
+     * chunk goes through the codec's {@link StreamingEncoder}, so what is held is one chunk's audio and activations
+     * plus the codes (int16), whatever the file's length. After each chunk {@code encodedSeconds} gets the seconds of
+     * the file encoded so far, then {@code stop} is asked: when it says stop, this throws
+     * {@link StopRequestedException} and returns nothing, so no cache entry is written for the file.
+     */
+    TokenCache.Codes encode(Path file, DoubleConsumer encodedSeconds, BooleanSupplier stop) {
+        int block = chunkFrames * codec.config().hopLength();
+        try (AudioStream audio = AudioDecoder.stream(file, format);
+             StreamingEncoder encoder = new StreamingEncoder(codec, chunkFrames);
+             NoGradGuard noGrad = new NoGradGuard()) {
+            CodeRows rows = new CodeRows(codec.config().quantizersForBandwidth(codec.config().targetBandwidths().get(0)));
+            for (Audio part = audio.next(block); part.frames() > 0; part = audio.next(block)) {
+                try (PointerScope scope = new PointerScope()) {
+                    rows.append(encoder.push(wave(part)));
+                }
+                encodedSeconds.accept((double) audio.position() / format.sampleRate());
+                if (stop.getAsBoolean()) {
+                    throw new StopRequestedException("stopped while encoding " + file + " (nothing of it is cached)");
+                }
+            }
+            try (PointerScope scope = new PointerScope()) {
+                rows.append(encoder.finish());
+            }
+            return rows.codes();
         }
     }
 
     /** Audio (already at the codec's rate and channels) → codes [1, K, T] int64 on the CPU, without autograd. */
     public Tensor codes(Audio audio) {
         try (NoGradGuard noGrad = new NoGradGuard()) {
-            int frames = audio.frames();
-            float[] planar = new float[audio.channels() * frames];
-            for (int c = 0; c < audio.channels(); c++) {
-                System.arraycopy(audio.samples()[c], 0, planar, c * frames, frames);
-            }
-            Tensor wave = torch.tensor(planar).reshape(1, audio.channels(), frames); // [1, C, N]
-            Tensor reference = codec.quantizer().codebook(0);
-            return codec.encode(wave.to(reference.device(), reference.scalar_type())).cpu(); // [1, K, T]
+            return codec.encode(wave(audio)).cpu(); // [1, K, T]
         }
+    }
+
+    /** [1, C, N] on the codec's device, in its dtype. */
+    private Tensor wave(Audio audio) {
+        int frames = audio.frames();
+        float[] planar = new float[audio.channels() * frames];
+        for (int c = 0; c < audio.channels(); c++) {
+            System.arraycopy(audio.samples()[c], 0, planar, c * frames, frames);
+        }
+        Tensor reference = codec.quantizer().codebook(0);
+        return torch.tensor(planar).reshape(1, audio.channels(), frames).to(reference.device(), reference.scalar_type());
     }
 
     /** sha256 over the codec's config and every weight: a retrained or different codec gets new cache keys. */
@@ -72,6 +110,46 @@ public final class CodecTokens {
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The codes of a file as they come, one growing int16 row per codebook. */
+    private final class CodeRows {
+        private final short[][] rows;
+        private int frames;
+
+        CodeRows(int codebooks) {
+            rows = new short[codebooks][1024];
+        }
+
+        /** Quantizes embeddings [1, D, t] and appends their codes. */
+        void append(Tensor embeddings) {
+            int t = (int) embeddings.size(2);
+            if (t == 0) {
+                return; // an empty tensor has no data pointer
+            }
+            Tensor codes = codec.quantize(embeddings).select(0, 0).to(torch.ScalarType.Short).cpu().contiguous(); // [K, t]
+            short[] values = new short[rows.length * t];
+            codes.data_ptr_short().get(values);
+            if (frames + t > rows[0].length) {
+                int capacity = Math.max(frames + t, 2 * rows[0].length);
+                for (int k = 0; k < rows.length; k++) {
+                    rows[k] = Arrays.copyOf(rows[k], capacity);
+                }
+            }
+            for (int k = 0; k < rows.length; k++) {
+                System.arraycopy(values, k * t, rows[k], frames, t);
+            }
+            frames += t;
+        }
+
+        /** [K, T] row-major, as the token cache stores it. */
+        TokenCache.Codes codes() {
+            short[] all = new short[rows.length * frames];
+            for (int k = 0; k < rows.length; k++) {
+                System.arraycopy(rows[k], 0, all, k * frames, frames);
+            }
+            return new TokenCache.Codes(all, rows.length, frames);
         }
     }
 }

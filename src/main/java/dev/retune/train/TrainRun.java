@@ -7,14 +7,12 @@ import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.OptimConfig;
 import dev.retune.config.RetuneConfig;
-import dev.retune.data.AudioException;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.Dataset;
 import dev.retune.data.DatasetIndex;
 import dev.retune.data.DatasetOptions;
 import dev.retune.data.DescriptionMerger;
 import dev.retune.data.TokenCache;
-import dev.retune.data.Track;
 import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.ModelException;
@@ -71,10 +69,14 @@ public final class TrainRun {
         }
     }
 
-    /** Told how far the token encoding has come (files done, files total). */
+    /**
+     * Told how far the token encoding has come, in seconds of audio: after every chunk a worker encodes, and as each
+     * file is done (found in the cache, or skipped). The total is the files' declared durations; it may grow a little
+     * while files that declare none are encoded. Calls come one at a time, from the encoding's threads.
+     */
     @FunctionalInterface
     public interface ProgressListener {
-        void update(int done, int total);
+        void update(double doneSeconds, double totalSeconds);
     }
 
     /** How long a rank waits for the others (rendezvous, collectives, rank 0 preparing the token cache). */
@@ -277,34 +279,23 @@ public final class TrainRun {
     }
 
     /**
-     * Encodes every track into the token cache (what {@code retune data prepare} runs on its own). When {@code stop}
-     * is set it stops between files with a {@link StopRequestedException}: what is cached stays cached, so a rerun
-     * encodes only what is missing.
+     * Encodes every track into the token cache (what {@code retune data prepare} runs on its own), streaming each file
+     * through the codec a chunk at a time on {@link EncodePlan}'s workers. When {@code stop} is set it stops at the next
+     * chunk with a {@link StopRequestedException}: what is cached stays cached, a file under way leaves nothing, so a
+     * rerun encodes only what is missing.
      */
     public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress, AtomicBoolean stop) {
         int frames = segmentFrames(config, model.config());
         DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
                 new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
         AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
-        CodecTokens codec = new CodecTokens(model.audio_encoder, format);
+        EncodePlan plan = EncodePlan.of(model.audio_encoder, config.data());
+        CodecTokens codec = new CodecTokens(model.audio_encoder, format, plan.chunkFrames());
         TokenCache cache = config.data().useCache() ? new TokenCache(cacheDir(), codec.identity()) : null;
         List<TrainingData.Example> train = new ArrayList<>();
         List<TrainingData.Example> valid = new ArrayList<>();
-        int done = 0;
-        for (Track track : index.tracks()) {
-            if (stop.get()) {
-                throw new StopRequestedException("stopped while encoding the dataset (" + done + " of " + index.tracks().size()
-                        + " files encoded and cached)");
-            }
-            try {
-                TokenCache.Codes codes = cache == null ? codec.encode(track.path())
-                        : cache.getOrCompute(track.path(), format.sampleRate(), format.channels(), codec::encode);
-                (track.split() == dev.retune.data.Split.TRAIN ? train : valid).add(new TrainingData.Example(track, codes));
-            } catch (AudioException e) {
-                // A file `data check` would report; training goes on without it.
-                System.err.println("skipping line " + track.line() + ": " + e.getMessage());
-            }
-            progress.update(++done, index.tracks().size());
+        for (DatasetEncoder.Encoded encoded : new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop)) {
+            (encoded.track().split() == dev.retune.data.Split.TRAIN ? train : valid).add(new TrainingData.Example(encoded.track(), encoded.codes()));
         }
         index.problems().forEach(p -> System.err.println("skipping " + p.kind().id() + ": " + p.message()));
         if (train.isEmpty()) {

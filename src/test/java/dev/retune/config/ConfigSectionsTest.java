@@ -48,6 +48,8 @@ class ConfigSectionsTest {
         assertEquals(4, data.batchSize());
         assertNull(data.cacheDir());
         assertTrue(data.useCache());
+        assertNull(data.encodeChunkSeconds(), "sized to the codec and device");
+        assertEquals(0, data.encodeWorkers(), "chosen from the codec, the device and libtorch's threads");
         assertEquals(TextConfig.defaults(), data.text());
     }
 
@@ -115,6 +117,11 @@ class ConfigSectionsTest {
         "data.segment_seconds=-.inf   | data.segment_seconds must be a finite number, found -Infinity",
         "data.dataset=''              | data.dataset is empty; give a folder, or null (or leave the key out) for the default",
         "data.cache_dir='  '          | data.cache_dir is empty",
+        "data.encode_chunk_seconds=0.05 | data.encode_chunk_seconds must be within [0.1, 600], found 0.05",
+        "data.encode_chunk_seconds=3600 | data.encode_chunk_seconds must be within [0.1, 600], found 3600",
+        "data.encode_chunk_seconds=.nan | data.encode_chunk_seconds must be within [0.1, 600], found NaN",
+        "data.encode_workers=-1       | data.encode_workers must be within [0, 64], found -1",
+        "data.encode_workers=65       | data.encode_workers must be within [0, 64], found 65",
         "model.path=''                | model.path is empty",
         "adapt.lora.layers=[1, null]  | adapt.lora.layers[1] must be a decoder layer index, found null",
         "adapt.partial.patterns=[~]   | adapt.partial.patterns[0] must be a regex, found null",
@@ -135,6 +142,9 @@ class ConfigSectionsTest {
         "train.cfg_dropout_p=0        | 0.0",
         "precision.backoff_factor=0.9 | 0.9",
         "data.segment_seconds=3600    | 3600.0",
+        "data.encode_chunk_seconds=0.1 | 0.1",
+        "data.encode_chunk_seconds=600 | 600.0",
+        "data.encode_workers=64       | 64",
     })
     void boundaryValuesInsideTheRangeAreAccepted(String override, double value) {
         RetuneConfig config = ConfigLoader.fromOverrides(List.of(override));
@@ -147,6 +157,8 @@ class ConfigSectionsTest {
             case "cfg_dropout_p" -> config.train().cfgDropoutP();
             case "backoff_factor" -> config.precision().backoffFactor();
             case "segment_seconds" -> config.data().segmentSeconds();
+            case "encode_chunk_seconds" -> config.data().encodeChunkSeconds();
+            case "encode_workers" -> config.data().encodeWorkers();
             default -> throw new AssertionError(key);
         };
         assertEquals(value, actual);

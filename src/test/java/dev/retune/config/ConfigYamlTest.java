@@ -29,7 +29,7 @@ class ConfigYamlTest {
     void writtenConfigWithEveryKeyChangedLoadsBackEqual() throws IOException {
         RetuneConfig config = new RetuneConfig(
                 new ModelConfig("models/small", ModelConfig.Preset.SMALL, 5L),
-                new DataConfig("songs", 44_100, 2, 10.0, 0.75, 2.5, 0.2, true, 16, "/tmp/tokens", false,
+                new DataConfig("songs", 44_100, 2, 10.0, 0.75, 2.5, 0.2, true, 16, "/tmp/tokens", false, 4.0, 2,
                         new TextConfig(0.25, 0.5, 0.1, List.of("genre", "bpm"))),
                 new AdaptConfig(AdaptConfig.Method.FULL, true, null, null, null, null),
                 new OptimConfig(3e-5, List.of(0.8, 0.999), 0.0, 1e-6, true, 2.6),
