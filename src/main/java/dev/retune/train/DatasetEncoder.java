@@ -54,7 +54,7 @@ final class DatasetEncoder {
         AtomicBoolean abandoned = new AtomicBoolean();
         BooleanSupplier stopping = () -> stop.get() || abandoned.get();
         AtomicInteger thread = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, work -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(workers, tracks.size())), work -> {
             Thread t = new Thread(work, "retune-encode-" + thread.incrementAndGet());
             t.setDaemon(true);
             return t;

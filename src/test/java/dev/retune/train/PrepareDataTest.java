@@ -72,26 +72,33 @@ class PrepareDataTest {
         short[] wholeCodes = new short[(int) expected.numel()];
         expected.data_ptr_short().get(wholeCodes);
 
-        for (int chunk : new int[] {50, 333, EncodePlan.cpuFrames(model.audio_encoder.config())}) {
-            List<Double> reported = new ArrayList<>();
-            TokenCache.Codes codes = new CodecTokens(model.audio_encoder, MONO, chunk).encode(minute, reported::add, () -> false);
+        List<Double> reported = new ArrayList<>();
+        TokenCache.Codes codes = new CodecTokens(model.audio_encoder, MONO, 50).encode(minute, reported::add, () -> false);
 
-            assertEquals(3_000, codes.frames(), "50 frames per second");
-            assertArrayEquals(wholeCodes, codes.codes(), "chunks of " + chunk + " frames");
-            // The audio comes in chunk-sized blocks: a minute never sits in memory at once.
-            assertEquals((3_000 + chunk - 1) / chunk, reported.size(), "one report per chunk of " + chunk);
-            for (int i = 0; i < reported.size(); i++) {
-                double block = reported.get(i) - (i == 0 ? 0 : reported.get(i - 1));
-                assertTrue(block > 0 && block <= chunk / 50.0 + 1e-9, "block " + i + " of " + block + " s for chunks of " + chunk);
-            }
-            assertEquals(60.0, reported.get(reported.size() - 1), 1e-9);
-        }
+        assertEquals(3_000, codes.frames(), "50 frames per second");
+        assertArrayEquals(wholeCodes, codes.codes(), "chunks of one second");
+        assertChunks(reported, 1.0, 60);
 
+        // Through the dataset encoder into the cache, by the tiny codec's own chunks (819 frames: 3000 is no multiple).
         TokenCache cache = new TokenCache(dir.resolve("minute-cache"), whole.identity());
-        CodecTokens streaming = new CodecTokens(model.audio_encoder, MONO, 50);
+        int chunk = EncodePlan.cpuFrames(model.audio_encoder.config());
+        List<Double> done = new ArrayList<>();
         List<Track> tracks = List.of(new Track(2, "minute.flac", minute, "a minute", Map.of(), Split.TRAIN));
-        new DatasetEncoder(streaming, cache, MONO, 1).encode(tracks, (done, total) -> { }, new AtomicBoolean());
+        new DatasetEncoder(new CodecTokens(model.audio_encoder, MONO, chunk), cache, MONO, 1)
+                .encode(tracks, (seconds, total) -> done.add(seconds), new AtomicBoolean());
+
         assertArrayEquals(wholeCodes, cache.get(minute, 32_000, 1).orElseThrow().codes(), "the cached codes are the whole file's");
+        assertChunks(done.subList(1, done.size() - 1), chunk / 50.0, 4); // without the start and the file's end
+    }
+
+    /** The audio went through in {@code count} blocks of at most {@code seconds}: a minute never sits in memory at once. */
+    private static void assertChunks(List<Double> reported, double seconds, int count) {
+        assertEquals(count, reported.size(), "one report per chunk: " + reported);
+        for (int i = 0; i < reported.size(); i++) {
+            double block = reported.get(i) - (i == 0 ? 0 : reported.get(i - 1));
+            assertTrue(block > 0 && block <= seconds + 1e-9, "block " + i + " of " + block + " s for chunks of " + seconds + " s");
+        }
+        assertEquals(60.0, reported.get(count - 1), 1e-6);
     }
 
     @Test
