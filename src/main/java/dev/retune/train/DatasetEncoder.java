@@ -26,9 +26,6 @@ import java.util.function.BooleanSupplier;
  */
 final class DatasetEncoder {
 
-    /** A track and its codes. */
-    record Encoded(Track track, TokenCache.Codes codes) {}
-
     private final CodecTokens codec;
     private final TokenCache cache;
     private final AudioFormat format;
@@ -47,7 +44,7 @@ final class DatasetEncoder {
      *
      * @throws StopRequestedException when {@code stop} was set (checked before each file and after each chunk)
      */
-    List<Encoded> encode(List<Track> tracks, TrainRun.ProgressListener listener, AtomicBoolean stop) {
+    List<TrainingData.Example> encode(List<Track> tracks, TrainRun.ProgressListener listener, AtomicBoolean stop) {
         EncodeProgress progress = new EncodeProgress(declaredSeconds(tracks), listener);
         progress.start();
         // Set when this call ends for any reason: the files not yet started, and those under way, end at once.
@@ -65,11 +62,11 @@ final class DatasetEncoder {
                 int file = i;
                 futures.add(pool.submit(() -> encode(tracks.get(file).path(), file, progress, stopping)));
             }
-            List<Encoded> encoded = new ArrayList<>();
+            List<TrainingData.Example> encoded = new ArrayList<>();
             for (int i = 0; i < tracks.size(); i++) {
                 Track track = tracks.get(i);
                 try {
-                    encoded.add(new Encoded(track, await(futures.get(i))));
+                    encoded.add(new TrainingData.Example(track, await(futures.get(i))));
                 } catch (AudioException e) {
                     // A file `data check` would report; training goes on without it.
                     System.err.println("skipping line " + track.line() + ": " + e.getMessage());

@@ -294,8 +294,8 @@ public final class TrainRun {
         TokenCache cache = config.data().useCache() ? new TokenCache(cacheDir(), codec.identity()) : null;
         List<TrainingData.Example> train = new ArrayList<>();
         List<TrainingData.Example> valid = new ArrayList<>();
-        for (DatasetEncoder.Encoded encoded : new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop)) {
-            (encoded.track().split() == dev.retune.data.Split.TRAIN ? train : valid).add(new TrainingData.Example(encoded.track(), encoded.codes()));
+        for (TrainingData.Example example : new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop)) {
+            (example.track().split() == dev.retune.data.Split.TRAIN ? train : valid).add(example);
         }
         index.problems().forEach(p -> System.err.println("skipping " + p.kind().id() + ": " + p.message()));
         if (train.isEmpty()) {

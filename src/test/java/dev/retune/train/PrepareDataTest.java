@@ -150,8 +150,8 @@ class PrepareDataTest {
         List<double[]> progress = new ArrayList<>();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream original = System.err;
-        List<DatasetEncoder.Encoded> parallel;
-        List<DatasetEncoder.Encoded> serial;
+        List<TrainingData.Example> parallel;
+        List<TrainingData.Example> serial;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             parallel = new DatasetEncoder(codec, null, MONO, 2).encode(tracks, (done, total) -> progress.add(new double[] {done, total}),
