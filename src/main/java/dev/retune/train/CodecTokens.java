@@ -31,7 +31,7 @@ public final class CodecTokens {
     private final AudioFormat format;
     private final int chunkFrames;
 
-    /** For {@link #codes} only: files are encoded by chunks of the codec's {@link EncodePlan#cpuFrames}. */
+    /** Files streamed by the CPU's chunk for this codec ({@link EncodePlan#cpuFrames}). */
     public CodecTokens(EncodecModel codec, AudioFormat format) {
         this(codec, format, EncodePlan.cpuFrames(codec.config()));
     }
