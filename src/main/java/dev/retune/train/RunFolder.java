@@ -71,7 +71,8 @@ final class RunFolder {
 
     /**
      * A run resumed from a checkpoint must go on with the config it was trained with; only its length
-     * ({@code train.max_steps}, {@code train.epochs}) may change. A folder without a checkpoint takes any config.
+     * ({@code train.max_steps}, {@code train.epochs}) and the encoding's speed settings ({@code data.encode_workers},
+     * {@code data.encode_chunk_seconds}, which change no result) may change. A folder without a checkpoint takes any config.
      */
     void requireSameConfig(RetuneConfig config) {
         Path file = dir.resolve(CONFIG);
@@ -96,8 +97,9 @@ final class RunFolder {
         AtomicFile.writeString(dir.resolve(CONFIG), ConfigLoader.toYaml(config));
     }
 
+    /** The config without the keys a resumed run may change: its length, and how fast the dataset is encoded. */
     private static String withoutLength(RetuneConfig c) {
-        return ConfigLoader.toYaml(c).replaceAll("(?m)^\\s*(max_steps|epochs):.*$", "");
+        return ConfigLoader.toYaml(c).replaceAll("(?m)^\\s*(max_steps|epochs|encode_chunk_seconds|encode_workers):.*$", "");
     }
 
     private static void deleteQuietly(Path path) {
