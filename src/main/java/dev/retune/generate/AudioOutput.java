@@ -29,10 +29,12 @@ import tools.jackson.databind.json.JsonMapper;
 public final class AudioOutput implements AutoCloseable {
 
     /**
-     * Frames decoded per step: 5 s of audio. With the musicgen-small codec a step holds a few hundred MB of activations
-     * per item; shorter chunks repeat more of the layers' overlap (see {@code retune bench codec}).
+     * Frames decoded per step: 3 s of audio. With the musicgen-small codec a step's largest activation (64 channels at
+     * 32 kHz) stays below 32 MB, the size up to which glibc's allocator reuses freed memory instead of handing it back
+     * to the kernel: larger chunks page-fault that memory in afresh at every step. Shorter chunks repeat more of the
+     * layers' overlap. Measured by {@code retune bench codec --chunk N} (docs/benchmarks.md).
      */
-    public static final int CHUNK_FRAMES = 250;
+    public static final int CHUNK_FRAMES = 150;
 
     /** Told every block of samples on its way to a file (tests count them). */
     @FunctionalInterface
