@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "codec",
         mixinStandardHelpOptions = true,
         description = "Peak memory and speed of the codec's decode, whole-length against streaming, each in a fresh process (CPU).",
-        footer = {"", "Examples:", "  retune bench codec", "  retune bench codec --codec small --seconds 10,60,600 --chunk 100"})
+        footer = {"", "Examples:", "  retune bench codec", "  retune bench codec --codec small --seconds 60 --decode stream --chunk 100"})
 final class BenchCodecCommand implements Callable<Integer> {
 
     private static final double WARM_UP_SECONDS = 1;
@@ -42,6 +42,9 @@ final class BenchCodecCommand implements Callable<Integer> {
 
     @Option(names = "--seconds", split = ",", paramLabel = "S", description = "Audio lengths, shortest first (default: 10,600).")
     List<Double> lengths = List.of(10.0, 600.0);
+
+    @Option(names = "--decode", split = ",", paramLabel = "MODE", description = "whole, stream or both (default: whole,stream).")
+    List<String> modes = List.of("whole", "stream");
 
     @Option(names = "--chunk", paramLabel = "FRAMES", description = "Frames per streaming step (default: ${DEFAULT-VALUE}, as generate).")
     int chunk = AudioOutput.CHUNK_FRAMES;
@@ -59,6 +62,11 @@ final class BenchCodecCommand implements Callable<Integer> {
     public Integer call() {
         if (chunk < 1 || repeat < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--chunk and --repeat must be at least 1, found " + chunk + " and " + repeat);
+        }
+        for (String mode : modes) {
+            if (!mode.equals("whole") && !mode.equals("stream")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--decode takes whole and stream, found " + mode);
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (measure != null) {
@@ -86,7 +94,7 @@ final class BenchCodecCommand implements Callable<Integer> {
         for (String codec : codecs) {
             Double wholeBytesPerSecond = null;
             for (double seconds : lengths) {
-                for (String mode : List.of("whole", "stream")) {
+                for (String mode : modes) {
                     if (mode.equals("whole") && wholeBytesPerSecond != null && !fits(wholeBytesPerSecond * seconds)) {
                         out.printf(Locale.ROOT, "| %s | %s | whole | not run: needs ~%.1f GB more (extrapolated), %.1f GB available | | | | | |%n",
                                 codec, length(seconds), wholeBytesPerSecond * seconds / 1e9, BenchProcess.availableBytes() / 1e9);
@@ -128,9 +136,6 @@ final class BenchCodecCommand implements Callable<Integer> {
 
     /** One decode of {@code seconds} of random codes, after a short warm-up decode in the same mode. */
     private Map<String, Object> measureHere(String preset, double seconds, String mode) {
-        if (!mode.equals("whole") && !mode.equals("stream")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--measure: mode must be whole or stream, found " + mode);
-        }
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset);
         EncodecModel codec = EncodecModel.create(config.audioEncoder());
