@@ -188,7 +188,10 @@ final class BenchCodecCommand implements Callable<Integer> {
     }
 
     private static String length(double seconds) {
-        return seconds >= 60 && seconds % 60 == 0 ? String.format(Locale.ROOT, "%.0f min", seconds / 60) : String.format(Locale.ROOT, "%.0f s", seconds);
+        if (seconds >= 60 && seconds % 60 == 0) {
+            return String.format(Locale.ROOT, "%.0f min", seconds / 60);
+        }
+        return (seconds == Math.rint(seconds) ? String.format(Locale.ROOT, "%.0f", seconds) : Double.toString(seconds)) + " s";
     }
 
     private static String last(List<String> lines) {
