@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
         description = "Benchmarks; each prints a Markdown table for docs/benchmarks.md.",
         mixinStandardHelpOptions = true,
         subcommands = {DecodeBenchCommand.class, BenchModelCommand.class, BenchLoadCommand.class, BenchTrainCommand.class,
-            BenchGenerateCommand.class, BenchKernelsCommand.class},
-        footer = {"", "Examples:", "  retune bench decode", "  retune bench decode --minutes 2 --crops 100", "  retune bench model --preset small"})
+            BenchGenerateCommand.class, BenchKernelsCommand.class, BenchCodecCommand.class,
+            BenchPrepareCommand.class},
+        footer = {"", "Examples:", "  retune bench decode", "  retune bench decode --minutes 2 --crops 100", "  retune bench model --preset small",
+            "  retune bench codec"})
 final class BenchCommand {
 }

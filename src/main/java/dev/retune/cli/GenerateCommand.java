@@ -44,8 +44,8 @@ import picocli.CommandLine.Option;
 final class GenerateCommand implements Callable<Integer> {
 
     /**
-     * Longest --duration. Windows make any length possible, but the whole output is decoded by the codec in one pass
-     * (memory grows with the length), and 10 minutes is already twice a long song: beyond it, a value is a typo.
+     * Longest --duration. Windows make any length possible, and the codec decodes and writes the audio a chunk at a time
+     * (memory does not grow with the length), but 10 minutes is already twice a long song: beyond it, a value is a typo.
      */
     static final double MAX_DURATION_SECONDS = 600;
 
@@ -133,8 +133,8 @@ final class GenerateCommand implements Callable<Integer> {
              Progress progress = Progress.start("generating", count, "prompts", true)) {
             BatchGenerator generator = new BatchGenerator(model, tokenizer, new BatchGenerator.Settings(frames, sampler, seed, batchSize),
                     continueFrom, sidecar(model, frames));
-            result = generator.run(reader, this::outputFile, (index, prompt, file, audio) -> {
-                stdout.printf("%s  %.2f s  \"%s\"%n", file, audio.seconds(), prompt);
+            result = generator.run(reader, this::outputFile, (index, prompt, file, seconds) -> {
+                stdout.printf("%s  %.2f s  \"%s\"%n", file, seconds, prompt);
                 stdout.flush();
                 progress.update(index + 1, count);
             });

@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>The file appears complete or not at all: audio is encoded into a hidden temp file in the same folder, synced to
  * disk and renamed over the target, so a crash or an encoder error never leaves a half-written or clobbered file.
+ * Audio can come whole ({@link #encode}) or a block at a time ({@link #open}); either way the bytes are the same.
  * Output is bit-exact (no random Ogg serials, no library version strings), so the same audio gives the same bytes.
  */
 public final class AudioEncoder {
@@ -125,27 +126,83 @@ public final class AudioEncoder {
      *     empty or too short to give the encoder a single sample
      */
     public static void encode(Audio audio, Path file, Options options) {
-        Format format = Format.of(file);
-        if (audio.frames() == 0) {
-            // Nothing useful to write, and FFmpeg's Vorbis encoder never finishes flushing an empty stream.
-            throw new AudioException(file, "audio has no samples; nothing to write");
+        try (Writer writer = open(file, audio.channels(), audio.sampleRate(), options)) {
+            writer.write(audio.samples());
+            writer.finish();
         }
-        Path target = file.toAbsolutePath();
-        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "." + format.extension);
-        try {
-            try (EncoderSession session = new EncoderSession(file, temp, format, audio, options)) {
-                session.write(audio);
+    }
+
+    /**
+     * Opens {@code file} for audio that comes a block at a time, as {@link #encode} writes it: {@link Writer#write}
+     * every block in order, then {@link Writer#finish}. Memory does not grow with the length of the audio: each block
+     * is encoded into the hidden temp file as it comes.
+     *
+     * @throws AudioException naming the file when the format is unknown or cannot take these channels or this rate
+     */
+    public static Writer open(Path file, int channels, int sampleRate, Options options) {
+        return new Writer(file, channels, sampleRate, options);
+    }
+
+    /**
+     * An audio file being written. The file appears, complete, only on {@link #finish()}; closing a writer that was not
+     * finished (an error on the way, or a caller that gave up) removes the temp file and leaves any existing file as it
+     * was. Every failure is an {@link AudioException} naming the file.
+     */
+    public static final class Writer implements AutoCloseable {
+
+        private final Path file;
+        private final Path temp;
+        private final EncoderSession session;
+        private long frames;
+        private boolean closed;
+
+        private Writer(Path file, int channels, int sampleRate, Options options) {
+            Format format = Format.of(file);
+            this.file = file;
+            Path target = file.toAbsolutePath();
+            this.temp = target.resolveSibling("." + target.getFileName() + ".tmp-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "." + format.extension);
+            try {
+                this.session = new EncoderSession(file, temp, format, channels, sampleRate, options);
+            } catch (RuntimeException e) {
+                deleteQuietly(temp);
+                throw e;
             }
-            // Without the sync a crash shortly after the rename can leave an empty file under the final name.
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
+        }
+
+        /** Encodes the next {@code block[c][n]} (every channel, all of one length) into the temp file. */
+        public void write(float[][] block) {
+            session.write(block);
+            frames += block[0].length;
+        }
+
+        /** Frames written so far. */
+        public long frames() {
+            return frames;
+        }
+
+        /** Finishes the file, syncs it to disk and renames it over the target. */
+        public void finish() {
+            session.finish();
+            try {
+                // Without the sync a crash shortly after the rename can leave an empty file under the final name.
+                try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    channel.force(true);
+                }
+                Files.move(temp, file.toAbsolutePath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new AudioException(file, "cannot write: " + e);
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new AudioException(file, "cannot write: " + e);
-        } finally {
-            deleteQuietly(temp);
+        }
+
+        /** Frees the encoder; removes the temp file unless {@link #finish()} moved it into place. */
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                session.close();
+                deleteQuietly(temp);
+            }
         }
     }
 

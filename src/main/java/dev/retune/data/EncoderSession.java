@@ -76,7 +76,9 @@ import org.bytedeco.javacpp.PointerPointer;
 /**
  * One encode from header to trailer: the muxer, the encoder, a resampler from planar float at the audio's rate to
  * the encoder's sample format and rate, and a FIFO that cuts the resampled stream into the encoder's fixed frame
- * size. {@link #close()} frees every FFmpeg object, whichever step failed.
+ * size. Audio comes in blocks of any length ({@link #write}), each passed on at once, so the session holds no more
+ * than the resampler's and the encoder's own few frames. {@link #close()} frees every FFmpeg object, whichever step
+ * failed.
  */
 final class EncoderSession implements AutoCloseable {
 
@@ -84,6 +86,8 @@ final class EncoderSession implements AutoCloseable {
     private static final int CHUNK = 8192;
 
     private final Path file;
+    private final int sampleRate;
+    private final FloatPointer[] planes; // one CHUNK of input per channel, reused for every block
     private final AVFormatContext muxer = new AVFormatContext(null);
     private final AVIOContext io = new AVIOContext(null);
     private final SwrContext swr = new SwrContext(null);
@@ -95,16 +99,24 @@ final class EncoderSession implements AutoCloseable {
     private AVAudioFifo fifo;
     private int frameSize;
     private long pts;
+    private PointerPointer<FloatPointer> input;
+    private long written; // frames of input so far
 
     /** Errors name {@code file}, the caller's path, not the temp file being written. */
-    EncoderSession(Path file, Path temp, Format format, Audio audio, Options options) {
+    EncoderSession(Path file, Path temp, Format format, int channels, int sampleRate, Options options) {
         Ffmpeg.init();
         this.file = file;
+        this.sampleRate = sampleRate;
+        this.planes = new FloatPointer[channels];
         try {
             allocateMuxer(format, temp);
-            openEncoder(format, audio, options);
+            openEncoder(format, channels, sampleRate, options);
             openOutput(temp);
-            openResampler(audio);
+            openResampler(channels, sampleRate);
+            for (int c = 0; c < channels; c++) {
+                planes[c] = new FloatPointer(CHUNK);
+            }
+            input = new PointerPointer<>(planes);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -119,16 +131,16 @@ final class EncoderSession implements AutoCloseable {
         check(av_opt_set(muxer, "fflags", "+bitexact", 0), "cannot make the muxer bit-exact");
     }
 
-    private void openEncoder(Format format, Audio audio, Options options) {
+    private void openEncoder(Format format, int channels, int sampleRate, Options options) {
         AVCodec encoder = avcodec_find_encoder_by_name(format.encoder);
         if (encoder == null || encoder.isNull()) {
             throw new AudioException(file, "this FFmpeg build has no " + format.encoder + " encoder");
         }
         codec = avcodec_alloc_context3(encoder);
         codec.sample_fmt(format.sampleFormat);
-        codec.sample_rate(outputRate(encoder, audio.sampleRate()));
+        codec.sample_rate(outputRate(encoder, sampleRate));
         codec.time_base(av_make_q(1, codec.sample_rate()));
-        av_channel_layout_default(codec.ch_layout(), format.outputChannels(file, audio.channels()));
+        av_channel_layout_default(codec.ch_layout(), format.outputChannels(file, channels));
         codec.flags(codec.flags() | AV_CODEC_FLAG_BITEXACT);
         if (format.bitRate(options) > 0) {
             codec.bit_rate(format.bitRate(options));
@@ -161,17 +173,17 @@ final class EncoderSession implements AutoCloseable {
         check(avformat_write_header(muxer, (PointerPointer<?>) null), "cannot write the header");
     }
 
-    private void openResampler(Audio audio) {
+    private void openResampler(int channels, int sampleRate) {
         AVChannelLayout in = new AVChannelLayout();
         try {
-            av_channel_layout_default(in, audio.channels());
+            av_channel_layout_default(in, channels);
             check(swr_alloc_set_opts2(swr, codec.ch_layout(), codec.sample_fmt(), codec.sample_rate(),
-                    in, AV_SAMPLE_FMT_FLTP, audio.sampleRate(), 0, null), "cannot set up the resampler");
+                    in, AV_SAMPLE_FMT_FLTP, sampleRate, 0, null), "cannot set up the resampler");
         } finally {
             av_channel_layout_uninit(in);
             in.close();
         }
-        if (audio.channels() == 1 && codec.ch_layout().nb_channels() == 2) {
+        if (channels == 1 && codec.ch_layout().nb_channels() == 2) {
             // swresample would put mono at -3 dB on each side; a dual-mono copy keeps the level.
             check(swr_set_matrix(swr, new double[] {1.0, 1.0}, 1), "cannot set the stereo upmix");
         }
@@ -182,24 +194,32 @@ final class EncoderSession implements AutoCloseable {
         }
     }
 
-    /** Encodes all of {@code audio} and finishes the file; the caller syncs and renames it. */
-    void write(Audio audio) {
-        FloatPointer[] planes = new FloatPointer[audio.channels()];
-        for (int c = 0; c < planes.length; c++) {
-            planes[c] = new FloatPointer(CHUNK);
+    /** Encodes the next block, {@code block[c][n]} for every channel c, all of one length. */
+    void write(float[][] block) {
+        if (block.length != planes.length) {
+            throw new IllegalArgumentException("expected " + planes.length + " channels, found " + block.length);
         }
-        try (PointerPointer<FloatPointer> input = new PointerPointer<>(planes)) {
-            for (int start = 0; start < audio.frames(); start += CHUNK) {
-                int n = Math.min(CHUNK, audio.frames() - start);
-                for (int c = 0; c < planes.length; c++) {
-                    planes[c].put(audio.samples()[c], start, n);
-                }
-                resample(input, n);
+        int frames = block[0].length;
+        for (float[] channel : block) {
+            if (channel.length != frames) {
+                throw new IllegalArgumentException("channels differ in length: " + channel.length + " vs " + frames);
             }
-        } finally {
-            for (FloatPointer plane : planes) {
-                plane.close();
+        }
+        for (int start = 0; start < frames; start += CHUNK) {
+            int n = Math.min(CHUNK, frames - start);
+            for (int c = 0; c < planes.length; c++) {
+                planes[c].put(block[c], start, n);
             }
+            resample(input, n);
+        }
+        written += frames;
+    }
+
+    /** Encodes what the resampler and the FIFO still hold and writes the trailer; the caller syncs and renames the file. */
+    void finish() {
+        if (written == 0) {
+            // Nothing useful to write, and FFmpeg's Vorbis encoder never finishes flushing an empty stream.
+            throw new AudioException(file, "audio has no samples; nothing to write");
         }
         while (resample(null, 0) > 0) {
             // Drains the resampler's filter tail into the FIFO.
@@ -209,7 +229,7 @@ final class EncoderSession implements AutoCloseable {
         }
         if (pts == 0) {
             // A few samples can resample to none; muxers then write files no decoder accepts.
-            throw new AudioException(file, "audio too short to encode (" + audio.frames() + " samples at " + audio.sampleRate() + " Hz)");
+            throw new AudioException(file, "audio too short to encode (" + written + " samples at " + sampleRate + " Hz)");
         }
         encode(null);
         check(av_write_trailer(muxer), "cannot finish the file");
@@ -295,6 +315,14 @@ final class EncoderSession implements AutoCloseable {
 
     @Override
     public void close() {
+        if (input != null) {
+            input.close();
+        }
+        for (FloatPointer plane : planes) {
+            if (plane != null) {
+                plane.close();
+            }
+        }
         av_frame_free(frame);
         av_frame_free(converted);
         av_packet_free(packet);

@@ -1,11 +1,6 @@
 package dev.retune.generate;
 
-import dev.retune.data.Audio;
-import dev.retune.data.AudioDecoder;
-import dev.retune.data.AudioFormat;
-import dev.retune.model.EncodecModel;
 import dev.retune.model.TextTokenizer;
-import dev.retune.train.CodecTokens;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -18,8 +13,9 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * A list of prompts → one audio file (and JSON sidecar) per prompt, generated batch by batch. At most one batch of
- * prompts is read ahead of the files written, and each batch's tensors and audio are freed before the next one
- * starts, so a list of any length runs in the memory of one batch.
+ * prompts is read ahead of the files written, and each batch's tensors are freed before the next one starts, so a
+ * list of any length runs in the memory of one batch; within a batch the audio is decoded and written window by
+ * window ({@link AudioOutput}), so a duration of any length runs in the memory of one window.
  *
  * <p>Batch b draws with seed + b·2³² (the windows of a long generation add their index to that), so batches differ
  * from each other while a single batch keeps the plain seed. A file is written atomically, audio first, then its
@@ -50,8 +46,11 @@ public final class BatchGenerator {
     /** Told after each file is written. */
     @FunctionalInterface
     public interface Listener {
-        /** @param index the prompt's place in the list (0-based) */
-        void written(long index, String prompt, Path file, Audio audio);
+        /**
+         * @param index   the prompt's place in the list (0-based)
+         * @param seconds the length of the audio written
+         */
+        void written(long index, String prompt, Path file, double seconds);
     }
 
     /** @param seconds wall time spent generating tokens (without decoding and writing) */
@@ -71,7 +70,9 @@ public final class BatchGenerator {
         this.source = source;
         this.tokenizer = tokenizer;
         this.settings = settings;
-        this.continuation = continueFrom == null ? null : codes(source.model().audio_encoder, continueFrom);
+        // The generator continues at most one window of the prompt: later frames are all that need keeping.
+        this.continuation = continueFrom == null ? null
+                : PromptAudio.codes(source.model().audio_encoder, continueFrom, Generator.window(source.model().config().decoder()));
         this.sidecar = Map.copyOf(sidecar);
     }
 
@@ -90,29 +91,35 @@ public final class BatchGenerator {
         return new Result(index, seconds);
     }
 
-    /** One batch, with every tensor it makes freed at the end; returns the seconds spent generating tokens. */
+    /**
+     * One batch, with every tensor it makes freed at the end; returns the seconds spent generating tokens. The codes go
+     * to the files window by window as they are generated.
+     */
     private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Listener listener) {
         try (PointerScope scope = new PointerScope()) {
             TextTokenizer.Batch text = tokenizer.encode(texts, MAX_TEXT_TOKENS);
             Tensor prompt = continuation == null ? null : continuation.repeat(texts.size(), 1, 1); // [B, K, P]
-            GeneratorResult result = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), prompt,
-                    settings.frames(), settings.sampler(), seed, ProgressListener.NONE);
+            List<Path> paths = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {
-                Audio audio = AudioOutput.decode(source.model().audio_encoder, result.codes().select(0, i));
-                Path file = files.apply(first + i);
+                paths.add(files.apply(first + i));
+            }
+            double seconds;
+            long frames;
+            try (AudioOutput output = AudioOutput.open(source.model().audio_encoder, paths)) {
+                seconds = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), prompt,
+                        settings.frames(), settings.sampler(), seed, ProgressListener.NONE, output::push);
+                output.finish();
+                frames = output.frames();
+            }
+            int sampleRate = source.model().config().audioEncoder().samplingRate();
+            for (int i = 0; i < texts.size(); i++) {
                 Map<String, Object> fields = new LinkedHashMap<>();
                 fields.put("prompt", texts.get(i));
                 fields.putAll(sidecar);
-                AudioOutput.write(audio, file, fields);
-                listener.written(first + i, texts.get(i), file, audio);
+                AudioOutput.writeSidecar(paths.get(i), fields, sampleRate, frames);
+                listener.written(first + i, texts.get(i), paths.get(i), (double) frames / sampleRate);
             }
-            return result.seconds();
+            return seconds;
         }
-    }
-
-    /** The audio to continue as codec tokens [1, K, P]. */
-    private static Tensor codes(EncodecModel codec, Path audio) {
-        AudioFormat format = new AudioFormat(codec.config().samplingRate(), codec.config().audioChannels());
-        return new CodecTokens(codec, format).codes(AudioDecoder.decode(audio, format));
     }
 }

@@ -6,6 +6,7 @@ import dev.retune.model.KvCache;
 import dev.retune.model.MusicgenForCausalLM;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
+import java.util.function.Consumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -75,33 +76,60 @@ public final class Generator {
 
     /**
      * Any length: windows as long as the model's context, each continuing the last 40% of what came before (as
-     * audiocraft extends 30 s windows by 18 s strides), with the cache. The result holds the prompt (if any) and
-     * {@code frames} new frames; window w samples with seed + w.
+     * audiocraft extends 30 s windows by 18 s strides), with the cache. {@code output} is handed the codes [B, K, n] in
+     * order as they come: first the prompt's frames the model continues (all of a prompt shorter than the window, else
+     * its last 40%), then each window's new frames, {@code frames} in all; a tensor handed over is freed once
+     * {@code output} returns. Only the next window's context is kept between windows, so memory does not grow with
+     * {@code frames}. Window w samples with seed + w.
+     *
+     * @return the wall seconds spent generating, without the time {@code output} took
      */
-    public static GeneratorResult generateWindowed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask,
-            Tensor prompt, int frames, SamplerOptions options, long seed, ProgressListener progress) {
-        DecoderConfig config = model.config().decoder();
-        int window = config.maxPositionEmbeddings() - config.numCodebooks();
+    public static double generateWindowed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask,
+            Tensor prompt, int frames, SamplerOptions options, long seed, ProgressListener progress, Consumer<Tensor> output) {
+        int window = window(model.config().decoder());
         int keep = window * 2 / 5;
         if (prompt != null && prompt.size(2) > window - 1) {
             prompt = prompt.narrow(2, prompt.size(2) - keep, keep); // only the end of a long prompt fits the context
         }
-        long started = System.nanoTime();
-        Tensor all = prompt;
-        int produced = 0;
-        int steps = 0;
-        for (int w = 0; produced < frames; w++) {
-            Tensor context = all == null ? null : all.narrow(2, Math.max(0, all.size(2) - (w == 0 ? window - 1 : keep)),
-                    Math.min(all.size(2), w == 0 ? window - 1 : keep));
-            int contextFrames = context == null ? 0 : (int) context.size(2);
-            int count = Math.min(window - contextFrames, frames - produced);
-            GeneratorResult part = generate(model, textIds, textMask, context, count, options, seed + w, true, progress);
-            Tensor fresh = part.codes().narrow(2, contextFrames, count);
-            all = all == null ? fresh : cat2(all, fresh);
-            produced += count;
-            steps += part.steps();
+        if (prompt != null) {
+            output.accept(prompt);
         }
-        return new GeneratorResult(all, steps, (System.nanoTime() - started) / 1e9);
+        Tensor context = prompt; // the caller's until the first window ends, then retained here
+        double seconds = 0;
+        try {
+            for (int w = 0, produced = 0; produced < frames; w++) {
+                try (PointerScope scope = new PointerScope()) {
+                    int contextFrames = context == null ? 0 : (int) context.size(2);
+                    int count = Math.min(window - contextFrames, frames - produced);
+                    GeneratorResult part = generate(model, textIds, textMask, context, count, options, seed + w, true, progress);
+                    Tensor fresh = part.codes().narrow(2, contextFrames, count); // [B, K, count]
+                    output.accept(fresh);
+                    Tensor joined = context == null ? fresh : cat2(context, fresh);
+                    long kept = Math.min(keep, joined.size(2));
+                    Tensor next = joined.narrow(2, joined.size(2) - kept, kept).clone(); // [B, K, kept]
+                    next.retainReference();
+                    release(context, prompt);
+                    context = next;
+                    produced += count;
+                    seconds += part.seconds();
+                }
+            }
+        } finally {
+            release(context, prompt);
+        }
+        return seconds;
+    }
+
+    /** Frames one window holds, prompt and new frames together: the decoder's positions less the delay pattern's. */
+    public static int window(DecoderConfig config) {
+        return config.maxPositionEmbeddings() - config.numCodebooks();
+    }
+
+    /** Frees a context this class retained; the caller's prompt is the caller's to free. */
+    private static void release(Tensor context, Tensor prompt) {
+        if (context != null && context != prompt) {
+            context.releaseReference();
+        }
     }
 
     private static Tensor cat2(Tensor a, Tensor b) {

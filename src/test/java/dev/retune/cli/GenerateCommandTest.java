@@ -112,6 +112,37 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aPromptLongerThanTheContextIsContinuedFromItsLastFortyPercentOfAWindow() throws Exception {
+        Path prompt = dir.resolve("long-prompt.flac");
+        float[] samples = new float[15 * 32_000];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = (float) (0.3 * Math.sin(2 * Math.PI * 220 * i / 32_000.0));
+        }
+        dev.retune.data.AudioEncoder.encode(new Audio(new float[][] {samples}, 32_000), prompt);
+        Path continued = dir.resolve("long-continued.wav");
+
+        CliRun run = CliRun.of("generate", "--model", model.toString(), "--prompt", PROMPT, "--continue", prompt.toString(),
+                "--duration", "1", "--out", continued.toString());
+
+        assertEquals(ExitCode.OK, run.exitCode(), run.err());
+        // tiny's window is 512 - 4 = 508 frames; a 750-frame prompt is cut to its last 203 frames (4.06 s).
+        assertEquals(4.06 + 1, AudioDecoder.decode(continued, AudioFormat.MUSICGEN_MONO).seconds(), 1e-9);
+    }
+
+    @Test
+    void continuingAFileWithoutAudioIsAnErrorNamingIt() throws Exception {
+        Path empty = Files.write(dir.resolve("silent-nothing.wav"), dev.retune.generate.PromptAudioTest.emptyWav());
+
+        CliRun run = CliRun.of("generate", "--model", model.toString(), "--prompt", PROMPT, "--continue", empty.toString(),
+                "--duration", "1", "--out", dir.resolve("nothing.wav").toString());
+
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode(), run.err());
+        assertTrue(run.err().contains("silent-nothing.wav") && run.err().contains("holds no audio to continue"), run.err());
+        assertFalse(run.err().contains("\tat "), run.err());
+        assertFalse(Files.exists(dir.resolve("nothing.wav")));
+    }
+
+    @Test
     void promptsFromACsvFileGoToNumberedFiles() throws Exception {
         Path csv = Files.writeString(dir.resolve("prompts.csv"), "id,prompt\n1,\"warm pad, slow\"\n2,punchy drums\n");
         Path outDir = dir.resolve("batch");

@@ -87,6 +87,44 @@ class AudioEncoderTest {
         assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(second));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"wav", "flac", "mp3", "ogg", "opus", "m4a"})
+    void blocksOfAnySizeGiveTheBytesOfAWholeEncode(String extension) throws IOException {
+        Audio audio = new Audio(new float[][] {sine(440), sine(550)}, RATE);
+        Path whole = dir.resolve("whole." + extension);
+        Path blocks = dir.resolve("blocks." + extension);
+        AudioEncoder.encode(audio, whole);
+
+        // Blocks shorter than, equal to and longer than the session's 8192-frame chunk, and one of a single frame.
+        int[] sizes = {1, 1000, 8192, 20_000, 3};
+        try (AudioEncoder.Writer writer = AudioEncoder.open(blocks, 2, RATE, AudioEncoder.Options.DEFAULT)) {
+            for (int start = 0, i = 0; start < audio.frames(); i++) {
+                int end = Math.min(audio.frames(), start + sizes[i % sizes.length]);
+                writer.write(audio.slice(start, end).samples());
+                start = end;
+            }
+            assertEquals(audio.frames(), writer.frames());
+            writer.finish();
+        }
+
+        assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(blocks), extension);
+        assertEquals(List.of("blocks." + extension, "whole." + extension), listing());
+    }
+
+    @Test
+    void aWriterClosedBeforeFinishingLeavesNoFileAndKeepsTheExistingOne() throws IOException {
+        Path file = dir.resolve("take.flac");
+        Files.writeString(file, "previous take");
+
+        try (AudioEncoder.Writer writer = AudioEncoder.open(file, 1, RATE, AudioEncoder.Options.DEFAULT)) {
+            writer.write(new float[][] {sine(440)});
+            assertEquals(2, listing().size(), "the audio goes to a temp file beside the target: " + listing());
+        }
+
+        assertEquals("previous take", Files.readString(file));
+        assertEquals(List.of("take.flac"), listing());
+    }
+
     @Test
     void unknownExtensionNamesTheFileAndTheSupportedOnes() {
         Path file = dir.resolve("song.xyz");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.data.Audio;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
@@ -19,11 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
 
 /** A prompt list through the tiny model: read batch by batch, with nothing kept from one batch to the next. */
 class BatchGeneratorTest {
@@ -41,6 +42,7 @@ class BatchGeneratorTest {
         torch.manual_seed(21);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize()));
         model.train(false);
+        AudioOutputTest.quietened(model.audio_encoder);
         TinyTokenizer.write(dir.resolve("tokenizer.json"));
         tokenizer = TextTokenizer.load(dir.resolve("tokenizer.json"));
         source = new ModelSource(model, dir.resolve("tokenizer.json"), "tiny", null, dir, null);
@@ -72,7 +74,7 @@ class BatchGeneratorTest {
         };
 
         BatchGenerator.Result result = generator(3).run(prompts, i -> dir.resolve("ahead-" + i + ".wav"),
-                (index, prompt, file, audio) -> written[0]++);
+                (index, prompt, file, seconds) -> written[0]++);
 
         assertEquals(7, result.prompts());
         assertEquals(List.of(1L, 2L, 3L, 1L, 2L, 3L, 1L), aheadOfWritten, "prompts read ahead of the files written, at each read");
@@ -87,7 +89,7 @@ class BatchGeneratorTest {
         List<Long> liveAtBatchStart = new ArrayList<>();
         Iterator<String> prompts = Stream.generate(() -> "a calm piano").limit(2L * batches).iterator();
 
-        generator(2).run(prompts, i -> dir.resolve("flat-" + i + ".wav"), (index, prompt, file, audio) -> {
+        generator(2).run(prompts, i -> dir.resolve("flat-" + i + ".wav"), (index, prompt, file, seconds) -> {
             if (index % 2 == 0) {
                 liveAtBatchStart.add(Pointer.totalCount());
             }
@@ -103,18 +105,35 @@ class BatchGeneratorTest {
     }
 
     @Test
-    void theSamePromptInAnotherBatchGivesOtherAudioAndTheFirstBatchKeepsThePlainSeed() {
-        List<float[]> audio = new ArrayList<>();
+    void theSamePromptInAnotherBatchGivesOtherAudioAndTheFirstBatchKeepsThePlainSeed() throws Exception {
         generator(1).run(List.of("a calm piano", "a calm piano").iterator(), i -> dir.resolve("seed-" + i + ".wav"),
-                (index, prompt, file, written) -> audio.add(written.samples()[0]));
+                (index, prompt, file, seconds) -> { });
 
         TextTokenizer.Batch text = tokenizer.encode(List.of("a calm piano"), 256);
-        GeneratorResult plain = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), null, FRAMES,
-                SamplerOptions.DEFAULTS, 7, ProgressListener.NONE);
-        Audio expected = AudioOutput.decode(source.model().audio_encoder, plain.codes().select(0, 0));
+        Tensor plain = PromptedGenerationTest.generateAll(source.model(), text.idsTensor(), text.maskTensor(), null, FRAMES, 7);
 
-        assertFalse(Arrays.equals(audio.get(0), audio.get(1)), "batch 1 draws with another seed than batch 0");
-        assertArrayEquals(expected.samples()[0], audio.get(0), "batch 0 draws with --seed itself");
+        assertFalse(Arrays.equals(Files.readAllBytes(dir.resolve("seed-0.wav")), Files.readAllBytes(dir.resolve("seed-1.wav"))),
+                "batch 1 draws with another seed than batch 0");
+        AudioOutputTest.assertFileHolds(dir.resolve("seed-0.wav"),
+                AudioOutputTest.samples(AudioOutputTest.wholeDecode(source.model().audio_encoder, plain), 0));
+    }
+
+    @Test
+    void aDurationBeyondTheContextGoesToTheFilesWindowByWindowAsTheWholeDecodeWould() throws Exception {
+        int frames = Generator.window(source.model().config().decoder()) + 20; // two windows
+        List<String> prompts = List.of("a calm piano", "punchy drums");
+        List<Double> seconds = new ArrayList<>();
+        new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(frames, SamplerOptions.DEFAULTS, 7, 2), null, Map.of())
+                .run(prompts.iterator(), i -> dir.resolve("long-" + i + ".flac"), (index, prompt, file, length) -> seconds.add(length));
+
+        TextTokenizer.Batch text = tokenizer.encode(prompts, 256);
+        Tensor whole = AudioOutputTest.wholeDecode(source.model().audio_encoder,
+                PromptedGenerationTest.generateAll(source.model(), text.idsTensor(), text.maskTensor(), null, frames, 7));
+        for (int i = 0; i < 2; i++) {
+            AudioOutputTest.assertFileHolds(dir.resolve("long-" + i + ".flac"), AudioOutputTest.samples(whole, i));
+            assertEquals(frames / 50.0, seconds.get(i), 1e-9);
+            assertEquals(frames / 50.0, JsonMapper.shared().readTree(Files.readString(dir.resolve("long-" + i + ".flac.json"))).get("seconds").asDouble(), 1e-9);
+        }
     }
 
     private static BatchGenerator generator(int batchSize) {
