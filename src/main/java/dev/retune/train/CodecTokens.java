@@ -24,17 +24,12 @@ import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
-/** Audio → codec tokens, and the identity of a codec for the token cache's keys. */
-public final class CodecTokens {
+/** Audio files → codec tokens for the token cache, and the identity of a codec for the cache's keys. */
+final class CodecTokens {
 
     private final EncodecModel codec;
     private final AudioFormat format;
     private final int chunkFrames;
-
-    /** Files streamed by the CPU's chunk for this codec ({@link EncodePlan#cpuFrames}). */
-    public CodecTokens(EncodecModel codec, AudioFormat format) {
-        this(codec, format, EncodePlan.cpuFrames(codec.config()));
-    }
 
     /** @param chunkFrames codec frames a file is encoded by per step (see {@link EncodePlan}) */
     CodecTokens(EncodecModel codec, AudioFormat format, int chunkFrames) {
@@ -72,13 +67,6 @@ public final class CodecTokens {
                 rows.append(encoder.finish());
             }
             return rows.codes();
-        }
-    }
-
-    /** Audio (already at the codec's rate and channels) → codes [1, K, T] int64 on the CPU, without autograd. */
-    public Tensor codes(Audio audio) {
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            return codec.encode(wave(audio)).cpu(); // [1, K, T]
         }
     }
 

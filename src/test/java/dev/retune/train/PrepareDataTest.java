@@ -31,6 +31,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,8 +68,12 @@ class PrepareDataTest {
     @Test
     void aMinuteStreamedInChunksHasTheCodesOfTheWholeFileEncodeAndIsCachedSo() {
         Path minute = TestAudio.write(dir, "minute.flac", music(44_100, 60.0, 4));
-        CodecTokens whole = new CodecTokens(model.audio_encoder, MONO);
-        Tensor expected = whole.codes(AudioDecoder.decode(minute, MONO)).select(0, 0).to(torch.ScalarType.Short).contiguous(); // [K, 3000]
+        Audio decoded = AudioDecoder.decode(minute, MONO);
+        Tensor wave = torch.tensor(decoded.samples()[0]).reshape(1, 1, decoded.frames()); // [1, 1, N]
+        Tensor expected;
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            expected = model.audio_encoder.encode(wave).select(0, 0).to(torch.ScalarType.Short).contiguous(); // [K, 3000], whole file at once
+        }
         short[] wholeCodes = new short[(int) expected.numel()];
         expected.data_ptr_short().get(wholeCodes);
 
@@ -80,8 +85,8 @@ class PrepareDataTest {
         assertChunks(reported, 1.0, 60);
 
         // Through the dataset encoder into the cache, by the tiny codec's own chunks (819 frames: 3000 is no multiple).
-        TokenCache cache = new TokenCache(dir.resolve("minute-cache"), whole.identity());
         int chunk = EncodePlan.cpuFrames(model.audio_encoder.config());
+        TokenCache cache = new TokenCache(dir.resolve("minute-cache"), new CodecTokens(model.audio_encoder, MONO, chunk).identity());
         List<Double> done = new ArrayList<>();
         List<Track> tracks = List.of(new Track(2, "minute.flac", minute, "a minute", Map.of(), Split.TRAIN));
         new DatasetEncoder(new CodecTokens(model.audio_encoder, MONO, chunk), cache, MONO, 1)
@@ -116,7 +121,7 @@ class PrepareDataTest {
         }, stop));
 
         assertEquals("stopped while encoding the dataset (1 of 3 files encoded and cached)", e.getMessage());
-        TokenCache cache = new TokenCache(cacheDir, new CodecTokens(model.audio_encoder, MONO).identity());
+        TokenCache cache = new TokenCache(cacheDir, new CodecTokens(model.audio_encoder, MONO, 50).identity());
         assertTrue(cache.get(songs.resolve("a.flac"), 32_000, 1).isPresent(), "the finished file is cached");
         assertTrue(cache.get(songs.resolve("b.mp3"), 32_000, 1).isEmpty(), "the file under way left no entry");
         assertTrue(cache.get(songs.resolve("c.wav"), 32_000, 1).isEmpty());
