@@ -54,7 +54,8 @@ final class LocalLauncher {
         }
     }
 
-    private static Process start(int rank, int world, int port, int threads, List<String> args) {
+    /** {@code retune ARGS} in a new JVM started as this one was: the same java, JVM options and class path. */
+    static List<String> retuneCommand(List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -62,6 +63,11 @@ final class LocalLauncher {
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
         command.addAll(args);
+        return command;
+    }
+
+    private static Process start(int rank, int world, int port, int threads, List<String> args) {
+        List<String> command = retuneCommand(args);
         // stderr (progress bar, errors) goes straight through; stdout is pumped, see forwardOutput.
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
                 .redirectInput(ProcessBuilder.Redirect.INHERIT);

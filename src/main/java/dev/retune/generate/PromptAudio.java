@@ -44,7 +44,7 @@ final class PromptAudio {
             for (long piece = 0; ; piece++) {
                 try (PointerScope scope = new PointerScope()) {
                     Audio audio = AudioDecoder.read(file, format, (double) (piece * pieceSamples) / format.sampleRate(), pieceSeconds);
-                    Tensor embeddings = encoder.push(samples(audio, codec)); // [1, D, t]
+                    Tensor embeddings = encoder.push(codec.waveform(audio.samples())); // [1, D, t]
                     boolean last = audio.frames() < pieceSamples;
                     if (last) {
                         embeddings = torch.cat(new TensorVector(embeddings, encoder.finish()), 2);
@@ -71,17 +71,6 @@ final class PromptAudio {
             kept.releaseReference();
         }
         return kept;
-    }
-
-    /** Audio [1, C, n] on the codec's device. */
-    private static Tensor samples(Audio audio, EncodecModel codec) {
-        int frames = audio.frames();
-        float[] planar = new float[audio.channels() * frames];
-        for (int c = 0; c < audio.channels(); c++) {
-            System.arraycopy(audio.samples()[c], 0, planar, c * frames, frames);
-        }
-        Tensor reference = codec.quantizer().codebook(0);
-        return torch.tensor(planar).reshape(1, audio.channels(), frames).to(reference.device(), reference.scalar_type());
     }
 
     /** The last {@code keep} frames of {@code kept} followed by {@code codes}, retained; {@code kept} is released. */

@@ -3,6 +3,7 @@ package dev.retune.model;
 import java.util.Arrays;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * The EnCodec codec of MusicGen: audio [B, C, N] ⇄ codes [B, K, T], T = ceil(N / hop_length) frames
@@ -38,6 +39,17 @@ public final class EncodecModel extends Module {
 
     public ResidualVectorQuantizer quantizer() {
         return quantizer;
+    }
+
+    /** One clip's channels {@code [C][n]} as the codec's input: [1, C, n], on its device and in its dtype. */
+    public Tensor waveform(float[][] channels) {
+        int frames = channels[0].length;
+        float[] planar = new float[channels.length * frames];
+        for (int c = 0; c < channels.length; c++) {
+            System.arraycopy(channels[c], 0, planar, c * frames, frames);
+        }
+        Tensor reference = quantizer.codebook(0);
+        return torch.tensor(planar).reshape(1, channels.length, frames).to(reference.device(), reference.scalar_type()); // [1, C, n]
     }
 
     /** Encoder output before quantisation: [B, C, N] → [B, hidden_size, T]. */

@@ -56,7 +56,7 @@ final class CodecTokens {
             CodeRows rows = new CodeRows(codec.config().quantizersForBandwidth(codec.config().targetBandwidths().get(0)));
             for (Audio part = audio.next(block); part.frames() > 0; part = audio.next(block)) {
                 try (PointerScope scope = new PointerScope()) {
-                    rows.append(encoder.push(wave(part)));
+                    rows.append(encoder.push(codec.waveform(part.samples())));
                 }
                 encodedSeconds.accept((double) audio.position() / format.sampleRate());
                 if (stop.getAsBoolean()) {
@@ -68,17 +68,6 @@ final class CodecTokens {
             }
             return rows.codes();
         }
-    }
-
-    /** [1, C, N] on the codec's device, in its dtype. */
-    private Tensor wave(Audio audio) {
-        int frames = audio.frames();
-        float[] planar = new float[audio.channels() * frames];
-        for (int c = 0; c < audio.channels(); c++) {
-            System.arraycopy(audio.samples()[c], 0, planar, c * frames, frames);
-        }
-        Tensor reference = codec.quantizer().codebook(0);
-        return torch.tensor(planar).reshape(1, audio.channels(), frames).to(reference.device(), reference.scalar_type());
     }
 
     /** sha256 over the codec's config and every weight: a retrained or different codec gets new cache keys. */
