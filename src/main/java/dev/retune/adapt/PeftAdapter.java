@@ -1,7 +1,7 @@
 package dev.retune.adapt;
 
 import dev.retune.config.ConfigException;
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
 import dev.retune.model.Linear;
 import dev.retune.model.ModelException;
 import dev.retune.model.MusicgenForConditionalGeneration;

@@ -8,7 +8,7 @@ import dev.retune.generate.ProgressListener;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.train.Devices;
+import dev.retune.model.Devices;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;

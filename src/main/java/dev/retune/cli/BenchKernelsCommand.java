@@ -6,7 +6,7 @@ import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.kernels.MultiTensorAdamW;
 import dev.retune.kernels.SamplingStep;
 import dev.retune.model.MusicgenConfig;
-import dev.retune.train.Devices;
+import dev.retune.model.Devices;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.retune.cli;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.train.Devices;
+import dev.retune.model.Devices;
 import dev.retune.train.TrainRun;
 import dev.retune.train.TrainingData;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import dev.retune.generate.ModelSource;
 import dev.retune.generate.PromptReader;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.TextTokenizer;
-import dev.retune.train.Devices;
+import dev.retune.model.Devices;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

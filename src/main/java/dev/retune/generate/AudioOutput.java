@@ -2,10 +2,10 @@ package dev.retune.generate;
 
 import dev.retune.data.AudioEncoder;
 import dev.retune.data.AudioException;
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
 import dev.retune.model.EncodecModel;
 import dev.retune.model.StreamingDecoder;
-import dev.retune.train.FileHash;
+import dev.retune.data.FileHash;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

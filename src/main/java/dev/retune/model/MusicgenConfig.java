@@ -1,5 +1,6 @@
 package dev.retune.model;
 
+import dev.retune.data.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.retune.model;
 
+import dev.retune.data.AtomicFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

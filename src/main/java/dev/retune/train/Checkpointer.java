@@ -1,6 +1,7 @@
 package dev.retune.train;
 
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
+import dev.retune.data.FileHash;
 import dev.retune.model.Safetensors;
 import dev.retune.model.SafetensorsWriter;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.retune.train;
 
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
 import java.awt.AWTError;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

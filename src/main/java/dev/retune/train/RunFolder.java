@@ -3,7 +3,7 @@ package dev.retune.train;
 import dev.retune.config.ConfigException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.retune.train;
 
-import dev.retune.model.AtomicFile;
+import dev.retune.data.AtomicFile;
+import dev.retune.data.FileHash;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

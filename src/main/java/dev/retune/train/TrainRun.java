@@ -15,6 +15,7 @@ import dev.retune.data.DescriptionMerger;
 import dev.retune.data.TokenCache;
 import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
+import dev.retune.model.Devices;
 import dev.retune.model.ModelException;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;

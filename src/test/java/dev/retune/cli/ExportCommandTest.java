@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.train.Checkpointer;
 import dev.retune.train.DemoSubset;
-import dev.retune.train.FileHash;
+import dev.retune.data.FileHash;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -61,7 +61,7 @@ class GenerateCommandTest {
         assertEquals(2.0, audio.seconds(), 0.02, "within one frame of the request");
         JsonNode sidecar = JsonMapper.shared().readTree(Files.readString(dir.resolve("a.wav.json")));
         assertEquals(PROMPT, sidecar.get("prompt").asString());
-        assertEquals(dev.retune.train.FileHash.sha256(out), sidecar.get("sha256").asString());
+        assertEquals(dev.retune.data.FileHash.sha256(out), sidecar.get("sha256").asString());
     }
 
     @Test
@@ -173,7 +173,7 @@ class GenerateCommandTest {
             assertEquals(texts.get(i), sidecar.get("prompt").asString());
             assertEquals(2, sidecar.get("batch_size").asInt());
             assertEquals(2, sidecar.get("seed").asLong(), "the rerun replaced the file");
-            assertEquals(dev.retune.train.FileHash.sha256(outDir.resolve(String.format("gen-%03d.wav", i))), sidecar.get("sha256").asString());
+            assertEquals(dev.retune.data.FileHash.sha256(outDir.resolve(String.format("gen-%03d.wav", i))), sidecar.get("sha256").asString());
         }
         try (var files = Files.list(outDir)) {
             assertEquals(10, files.count(), "five files and five sidecars, no temporary files left");

@@ -1,5 +1,6 @@
-package dev.retune.model;
+package dev.retune.data;
 
+import dev.retune.model.ModelException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

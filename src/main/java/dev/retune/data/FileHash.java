@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.data;
 
 import java.io.IOException;
 import java.io.InputStream;

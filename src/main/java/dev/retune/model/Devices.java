@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.model;
 
 import dev.retune.config.ConfigException;
 import dev.retune.config.DeviceConfig;
