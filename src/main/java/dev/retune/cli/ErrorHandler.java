@@ -1,32 +1,20 @@
 package dev.retune.cli;
 
-import dev.retune.config.ConfigException;
-import dev.retune.data.AudioException;
-import dev.retune.data.DatasetException;
-import dev.retune.kernels.KernelException;
-import dev.retune.model.ModelException;
-import dev.retune.model.SafetensorsException;
-import dev.retune.train.PeerFailedException;
-import dev.retune.train.TrainingException;
+import dev.retune.Failure;
+import dev.retune.RetuneException;
 import picocli.CommandLine;
 
 /**
- * Turns exceptions that escape a verb into one clear line and an exit code. Bad input (a file, a key) is the user's
- * to fix and gets no stack trace; anything else is a bug and gets one.
+ * Turns exceptions that escape a verb into one clear line and an exit code. A {@link RetuneException} is the user's
+ * to act on and gets its failure's exit code and no stack trace; anything else is a bug and gets one.
  */
 final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cli, CommandLine.ParseResult parseResult) {
-        if (e instanceof PeerFailedException) {
-            cli.getErr().println("error: " + e.getMessage());
-            return ExitCode.PEER_FAILED;
-        }
-        if (e instanceof DatasetException || e instanceof ConfigException || e instanceof AudioException
-                || e instanceof ModelException || e instanceof SafetensorsException || e instanceof TrainingException
-                || e instanceof KernelException) {
-            cli.getErr().println("error: " + e.getMessage());
-            return ExitCode.BAD_INPUT;
+        if (e instanceof RetuneException reported) {
+            cli.getErr().println((reported.failure() == Failure.INTERRUPTED ? "interrupted: " : "error: ") + e.getMessage());
+            return reported.failure().exitCode();
         }
         cli.getErr().println("internal error: " + e);
         e.printStackTrace(cli.getErr());

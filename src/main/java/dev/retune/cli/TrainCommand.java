@@ -3,9 +3,6 @@ package dev.retune.cli;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.train.Distributed;
-import dev.retune.train.DivergedException;
-import dev.retune.train.NoTrainingDataException;
-import dev.retune.train.StopRequestedException;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
 import java.io.IOException;
@@ -90,15 +87,6 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
                     progress::updateAudio, null, stop::holdExit), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
-        } catch (StopRequestedException e) {
-            spec.commandLine().getErr().println("interrupted: " + e.getMessage());
-            return ExitCode.INTERRUPTED;
-        } catch (DivergedException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            return ExitCode.DIVERGED;
-        } catch (NoTrainingDataException e) {
-            spec.commandLine().getErr().println("error: " + e.getMessage());
-            return ExitCode.DATA_CHECK_FAILED;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.retune.config;
 
+import dev.retune.Failure;
+import dev.retune.RetuneException;
 import java.util.List;
 
 /**
@@ -7,12 +9,12 @@ import java.util.List;
  * key. {@link #keys()} are the dotted keys at fault ({@code optim.lr}), when the thrower knows them: the loader uses
  * them to say where each was set.
  */
-public class ConfigException extends RuntimeException {
+public class ConfigException extends RetuneException {
 
     private final List<String> keys;
 
     public ConfigException(String message, String... keys) {
-        super(message);
+        super(Failure.BAD_INPUT, message);
         this.keys = List.of(keys);
     }
 
