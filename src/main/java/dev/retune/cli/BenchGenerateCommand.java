@@ -4,7 +4,7 @@ import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig;
 import dev.retune.generate.Generator;
 import dev.retune.generate.GeneratorResult;
-import dev.retune.generate.ProgressListener;
+import dev.retune.ProgressListener;
 import dev.retune.generate.SamplerOptions;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;

@@ -54,11 +54,11 @@ final class Progress implements AutoCloseable {
         return new Progress(bar);
     }
 
-    /** Moves the bar; it finishes (prints its last line) as soon as {@code done} reaches {@code total}. */
-    void update(long done, long total) {
+    /** Moves the bar (a count of whole units); it finishes (prints its last line) as soon as {@code done} reaches {@code total}. */
+    void update(double done, double total) {
         if (bar != null && !closed) {
-            bar.maxHint(total);
-            bar.stepTo(done);
+            bar.maxHint(Math.round(total));
+            bar.stepTo(Math.round(done));
             if (done >= total) {
                 close();
             }

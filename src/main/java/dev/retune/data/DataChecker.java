@@ -1,5 +1,6 @@
 package dev.retune.data;
 
+import dev.retune.ProgressListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,12 +17,6 @@ import java.util.concurrent.Future;
 public final class DataChecker {
 
     private DataChecker() {}
-
-    /** Told about each finished file, for a progress bar. */
-    @FunctionalInterface
-    public interface ProgressListener {
-        void update(int done, int total);
-    }
 
     /**
      * @param minSeconds files that decode to less than this are reported as too_short

@@ -1,5 +1,6 @@
 package dev.retune.generate;
 
+import dev.retune.ProgressListener;
 import dev.retune.model.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;

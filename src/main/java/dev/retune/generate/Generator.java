@@ -1,5 +1,6 @@
 package dev.retune.generate;
 
+import dev.retune.ProgressListener;
 import dev.retune.model.DecoderConfig;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.KvCache;
@@ -187,7 +188,7 @@ public final class Generator {
                     }
                     sequence.select(2, s + 1).copy_(tokens);
                 }
-                progress.onStep(s + 1, steps);
+                progress.update(s + 1, steps);
             }
         }
         return pattern.revert(sequence.narrow(2, 1, steps)); // [B, K, frames]

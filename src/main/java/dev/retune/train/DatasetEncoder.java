@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.ProgressListener;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioException;
 import dev.retune.data.AudioFormat;
@@ -44,7 +45,7 @@ final class DatasetEncoder {
      *
      * @throws StopRequestedException when {@code stop} was set (checked before each file and after each chunk)
      */
-    List<TrainingData.Example> encode(List<Track> tracks, TrainRun.ProgressListener listener, AtomicBoolean stop) {
+    List<TrainingData.Example> encode(List<Track> tracks, ProgressListener listener, AtomicBoolean stop) {
         EncodeProgress progress = new EncodeProgress(declaredSeconds(tracks), listener);
         progress.start();
         // Set when this call ends for any reason: the files not yet started, and those under way, end at once.

@@ -1,5 +1,7 @@
 package dev.retune.train;
 
+import dev.retune.ProgressListener;
+
 /**
  * The encoding's progress in seconds of audio, summed over the files the workers encode at the same time. The total is
  * every file's declared duration (read from its header before encoding); a file counts up to its declared duration
@@ -10,12 +12,12 @@ final class EncodeProgress {
 
     private final double[] declared; // NaN: not declared
     private final double[] counted;
-    private final TrainRun.ProgressListener listener;
+    private final ProgressListener listener;
     private double done;
     private double total;
     private int filesDone;
 
-    EncodeProgress(double[] declaredSeconds, TrainRun.ProgressListener listener) {
+    EncodeProgress(double[] declaredSeconds, ProgressListener listener) {
         this.declared = declaredSeconds.clone();
         this.counted = new double[declared.length];
         this.listener = listener;

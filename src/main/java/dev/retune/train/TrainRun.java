@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.ProgressListener;
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigException;
@@ -68,16 +69,6 @@ public final class TrainRun {
         public Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra) {
             this(json, stdout, progress, extra, null);
         }
-    }
-
-    /**
-     * Told how far the token encoding has come, in seconds of audio: after every chunk a worker encodes, and as each
-     * file is done (found in the cache, or skipped). The total is the files' declared durations; it may grow a little
-     * while files that declare none are encoded. Calls come one at a time, from the encoding's threads.
-     */
-    @FunctionalInterface
-    public interface ProgressListener {
-        void update(double doneSeconds, double totalSeconds);
     }
 
     /** How long a rank waits for the others (rendezvous, collectives, rank 0 preparing the token cache). */

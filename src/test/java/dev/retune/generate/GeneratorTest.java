@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.ProgressListener;
 import dev.retune.model.KvCache;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
@@ -95,9 +96,9 @@ class GeneratorTest {
 
     @Test
     void progressIsReportedEveryStep() {
-        List<Integer> seen = new ArrayList<>();
+        List<Double> seen = new ArrayList<>();
         Generator.generate(model, textIds, textMask, 3, SamplerOptions.greedy(1.0), 0, true, (step, steps) -> seen.add(step));
-        assertEquals(List.of(1, 2, 3, 4, 5, 6), seen);
+        assertEquals(List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), seen);
     }
 
     /** The definition, written out: full forward over the whole delayed sequence, conditional logits only. */
