@@ -1,5 +1,6 @@
 package dev.retune.kernels;
 
+import dev.retune.Log;
 import dev.retune.config.KernelsConfig.Mode;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -113,7 +114,7 @@ public final class Kernels {
             }
             DISABLED.put(at, reason);
             if (mode == Mode.AUTO) {
-                System.err.println("warning: kernel " + kernel.key() + " is disabled on cuda:" + device + " for " + dtype + ": " + reason
+                Log.warn("kernel " + kernel.key() + " is disabled on cuda:" + device + " for " + dtype + ": " + reason
                         + "; using the libtorch reference");
             }
         }

@@ -1,5 +1,6 @@
 package dev.retune.model;
 
+import dev.retune.Log;
 import dev.retune.config.ConfigException;
 import dev.retune.config.DeviceConfig;
 import org.bytedeco.pytorch.Device;
@@ -12,7 +13,7 @@ public final class Devices {
 
     public static Device select(DeviceConfig config) {
         if (System.getenv("OPENBLAS_NUM_THREADS") == null) {
-            System.err.println("warning: OPENBLAS_NUM_THREADS is not set: OpenBLAS threads will compete with libtorch's and "
+            Log.warn("OPENBLAS_NUM_THREADS is not set: OpenBLAS threads will compete with libtorch's and "
                     + "fp32 training can run many times slower; the ./retune launcher sets it to 1");
         }
         if (config.threads() > 0) {

@@ -1,6 +1,6 @@
 package dev.retune.train;
 
-import java.io.PrintStream;
+import dev.retune.Log;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +14,14 @@ import java.util.function.Consumer;
 public final class CompositeSink implements MetricsSink {
 
     private final List<MetricsSink> sinks;
-    private final PrintStream errors;
+    private final Log.Handler errors;
     private final Map<MetricsSink, Integer> failures = new IdentityHashMap<>();
 
     /**
      * @param sinks  called in this order
-     * @param errors where failures are reported (stderr in the CLI)
+     * @param errors where failures are reported (never into these sinks themselves: a failing one would report again)
      */
-    public CompositeSink(List<MetricsSink> sinks, PrintStream errors) {
+    public CompositeSink(List<MetricsSink> sinks, Log.Handler errors) {
         this.sinks = List.copyOf(sinks);
         this.errors = errors;
     }
@@ -51,7 +51,7 @@ public final class CompositeSink implements MetricsSink {
         each("close", MetricsSink::close);
         failures.forEach((sink, count) -> {
             if (count > 1) {
-                errors.println("metrics: " + name(sink) + " failed " + count + " times in all");
+                errors.message("metrics: " + name(sink) + " failed " + count + " times in all");
             }
         });
     }
@@ -63,7 +63,7 @@ public final class CompositeSink implements MetricsSink {
             } catch (RuntimeException e) {
                 int count = failures.merge(sink, 1, Integer::sum);
                 if (count == 1 || call.equals("close")) {
-                    errors.println("metrics: " + name(sink) + "." + call + " failed: " + e);
+                    errors.message("metrics: " + name(sink) + "." + call + " failed: " + e);
                 }
             }
         }

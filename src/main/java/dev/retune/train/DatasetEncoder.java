@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.Log;
 import dev.retune.ProgressListener;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioException;
@@ -70,7 +71,7 @@ final class DatasetEncoder {
                     encoded.add(new TrainingData.Example(track, await(futures.get(i))));
                 } catch (AudioException e) {
                     // A file `data check` would report; training goes on without it.
-                    System.err.println("skipping line " + track.line() + ": " + e.getMessage());
+                    Log.info("skipping line " + track.line() + ": " + e.getMessage());
                 } catch (StopRequestedException e) {
                     throw new StopRequestedException("stopped while encoding the dataset (" + progress.filesDone() + " of "
                             + tracks.size() + " files encoded" + (cache != null ? " and cached)" : ")"));

@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.Log;
 import dev.retune.ProgressListener;
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
@@ -118,7 +119,8 @@ public final class TrainRun {
         if (resume != null) {
             folder.requireSameConfig(config);
         }
-        try (MetricsSink console = main ? console(output) : MetricsSink.NONE) {
+        Log.Handler outside = Log.handler(); // where the sinks' own failures go: never into the sinks
+        try (MetricsSink console = main ? console(output) : MetricsSink.NONE; Log.Route toConsole = Log.routeTo(console::message)) {
             warnings.forEach(console::message);
             if (resume != null && lengthNotRaised(resume.state(), folder.previousConfig())) {
                 return finished(resume, console);
@@ -156,20 +158,22 @@ public final class TrainRun {
             if (output.trainingBegins() != null) {
                 output.trainingBegins().run();
             }
-            return train(model, adaptation, trainable, data, unfreezing, checkpointer, resume, totalSteps, device, dist, console, output, stop);
+            return train(model, adaptation, trainable, data, unfreezing, checkpointer, resume, totalSteps, device, dist, console, output, stop,
+                    outside);
         }
     }
 
     private Trainer.Result train(MusicgenForConditionalGeneration model, Adaptation adaptation, Map<String, Tensor> trainable,
                                  TrainingData data, Unfreezing unfreezing, Checkpointer checkpointer, Checkpointer.Saved resume,
                                  long totalSteps, Device device, Distributed dist, MetricsSink console, Output output,
-                                 AtomicBoolean stop) {
+                                 AtomicBoolean stop, Log.Handler outside) {
         boolean main = dist == null || dist.isMain();
         RunFolder folder = new RunFolder(runDir);
         long started = System.nanoTime();
         Trainer.Result result = null;
         DivergedException diverged = null;
-        try (MetricsSink sink = main ? fileSinks(folder, console, output) : MetricsSink.NONE) {
+        try (MetricsSink sink = main ? fileSinks(folder, console, output, outside) : MetricsSink.NONE;
+             Log.Route toSinks = Log.routeTo(sink::message)) {
             if (dist != null) {
                 sink.message("data-parallel on " + dist.worldSize() + " ranks (" + (device.is_cuda() ? "NCCL" : "Gloo") + "): global batch = "
                         + config.data().batchSize() + " segments per rank × " + dist.worldSize() + " ranks × " + config.train().gradAccum()
@@ -289,7 +293,7 @@ public final class TrainRun {
         for (TrainingData.Example example : new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop)) {
             (example.track().split() == dev.retune.data.Split.TRAIN ? train : valid).add(example);
         }
-        index.problems().forEach(p -> System.err.println("skipping " + p.kind().id() + ": " + p.message()));
+        index.problems().forEach(p -> Log.info("skipping " + p.kind().id() + ": " + p.message()));
         if (train.isEmpty()) {
             throw new NoTrainingDataException(index.dir() + ": no usable training tracks (run `retune data check` for details)");
         }
@@ -435,7 +439,7 @@ public final class TrainRun {
      * the caller's sink. Opening metrics.jsonl is the first write of a segment: when it fails (a full disk) training
      * does not start.
      */
-    private MetricsSink fileSinks(RunFolder folder, MetricsSink console, Output output) {
+    private MetricsSink fileSinks(RunFolder folder, MetricsSink console, Output output, Log.Handler failures) {
         RunHistory earlier = RunHistory.read(folder.metrics());
         List<MetricsSink> sinks = new ArrayList<>();
         sinks.add(JsonlSink.appendTo(folder.metrics()));
@@ -444,6 +448,6 @@ public final class TrainRun {
         if (output.extra() != null) {
             sinks.add(output.extra());
         }
-        return new CompositeSink(sinks, System.err);
+        return new CompositeSink(sinks, failures);
     }
 }

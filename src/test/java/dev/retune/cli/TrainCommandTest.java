@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -158,5 +159,18 @@ class TrainCommandTest {
 
         assertEquals(ExitCode.BAD_INPUT, run.exitCode(), run.err());
         assertTrue(run.err().contains(missing.toString()), run.err());
+    }
+
+    @Test
+    void whatTheLibrarySaysWhileTrainingComesAsMessageRecordsNotOnStderr() throws IOException {
+        Path own = dir.resolve("with-a-missing-file");
+        Path ownConfig = tinyConfig(own);
+        Files.writeString(own.resolve("data/metadata.csv"), "missing.wav,a file that is not there,ambient,70,A minor,train\n", StandardOpenOption.APPEND);
+
+        Captured c = withStdout("train", ownConfig.toString(), "--json", "--out", own.resolve("run").toString(), "--set", "train.max_steps=1");
+
+        assertEquals(ExitCode.OK, c.run().exitCode(), c.run().err());
+        assertTrue(c.records().stream().anyMatch(r -> r.get("type").asString().equals("message")
+                && r.get("text").asString().startsWith("skipping missing_file: ")), c.stdout());
     }
 }
