@@ -17,7 +17,7 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
 import dev.retune.train.AdamWOptimizer;
-import dev.retune.train.Checkpointer;
+import dev.retune.run.Checkpointer;
 import dev.retune.train.Distributed;
 import dev.retune.train.LossScaler;
 import dev.retune.train.LrSchedule;

@@ -2,11 +2,11 @@ package dev.retune.cli;
 
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
+import dev.retune.run.RunFolder;
 import dev.retune.train.Distributed;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +66,8 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RetuneConfig resolved = ConfigLoader.load(config, overrides);
-        Path runDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", ""));
-        if (resume && !Files.exists(runDir.resolve("checkpoints").resolve("latest"))) {
+        Path runDir = out != null ? out : RunFolder.forConfig(config).dir();
+        if (resume && !new RunFolder(runDir).hasCheckpoint()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + runDir + " has no checkpoint to resume from");
         }
         if (nproc < 1) {

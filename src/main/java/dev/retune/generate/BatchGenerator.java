@@ -25,7 +25,6 @@ import org.bytedeco.pytorch.Tensor;
 public final class BatchGenerator {
 
     /** Longest text prompt, in tokens; longer ones are truncated (MusicGen's T5 was trained on short captions). */
-    private static final int MAX_TEXT_TOKENS = 256;
 
     /**
      * @param frames    codec frames to generate per prompt (≥ 1)
@@ -98,7 +97,7 @@ public final class BatchGenerator {
      */
     private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Listener listener) {
         try (PointerScope scope = new PointerScope()) {
-            TextTokenizer.Batch text = tokenizer.encode(texts, MAX_TEXT_TOKENS);
+            TextTokenizer.Batch text = tokenizer.encode(texts, TextTokenizer.MAX_PROMPT_TOKENS);
             Tensor prompt = continuation == null ? null : continuation.repeat(texts.size(), 1, 1); // [B, K, P]
             List<Path> paths = new ArrayList<>();
             for (int i = 0; i < texts.size(); i++) {

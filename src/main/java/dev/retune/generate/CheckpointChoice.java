@@ -1,7 +1,7 @@
 package dev.retune.generate;
 
 import dev.retune.model.ModelException;
-import dev.retune.train.Checkpointer;
+import dev.retune.run.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,13 +2,11 @@ package dev.retune.generate;
 
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
-import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
-import dev.retune.model.ModelException;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.train.Checkpointer;
-import java.nio.file.Files;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.RunFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +45,10 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
      * checkpoint, found and verified before the model loads. EMA weights are used when the run kept them.
      */
     public static ModelSource run(Path runDir, CheckpointChoice choice, Device device) {
-        Path configFile = runDir.resolve("config.yaml");
-        if (!Files.isRegularFile(configFile)) {
-            throw new ModelException(runDir + " is not a training run (no config.yaml)");
-        }
+        RunFolder run = new RunFolder(runDir);
+        RetuneConfig config = run.readConfig();
         CheckpointChoice.Chosen checkpoint = choice.resolve(runDir);
-        RetuneConfig config = ConfigLoader.load(configFile, List.of());
-        Path base = config.model().path() != null ? Path.of(config.model().path()) : runDir.resolve("base-model");
+        Path base = run.modelFolder(config);
         MusicgenForConditionalGeneration model = ModelFolder.load(base, ScalarType.Float, device).model();
         Adaptation adaptation = Adaptation.apply(model, config.adapt());
         Checkpointer.loadWeights(checkpoint.saved().dir(), adaptation.trainable(), true);

@@ -43,6 +43,12 @@ public final class TextTokenizer implements AutoCloseable {
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false");
 
+    /**
+     * The most text tokens a prompt keeps, in training and in generation alike (MusicGen's own limit, and what keeps
+     * T5's L × L attention small); longer descriptions are truncated, keeping {@code </s>}.
+     */
+    public static final int MAX_PROMPT_TOKENS = 256;
+
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final HuggingFaceTokenizer tokenizer;

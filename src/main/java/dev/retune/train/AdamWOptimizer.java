@@ -2,6 +2,8 @@ package dev.retune.train;
 
 import dev.retune.config.KernelsConfig.Mode;
 import dev.retune.kernels.MultiTensorAdamW;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.OptimizerState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +20,10 @@ import org.bytedeco.pytorch.global.torch;
  * parameter that opens with a later unfreezing stage gets its own bias correction).
  *
  * <p>The state is named tensors ({@code NAME.exp_avg}, {@code NAME.exp_avg_sq}) and step counts, which the
- * {@link Checkpointer} writes as safetensors; the update is one {@link MultiTensorAdamW} call per distinct step count,
+ * {@code Checkpointer} writes as safetensors; the update is one {@link MultiTensorAdamW} call per distinct step count,
  * the fused kernel on a GPU.
  */
-public final class AdamWOptimizer {
+public final class AdamWOptimizer implements OptimizerState {
 
     private record State(Tensor expAvg, Tensor expAvgSq, long[] step) {}
 
@@ -41,7 +43,7 @@ public final class AdamWOptimizer {
     }
 
     /** Drops every gradient (as {@code zero_grad(set_to_none=true)}): the next backward allocates fresh ones. */
-    void zeroGrad() {
+    public void zeroGrad() {
         for (ParamGroup group : groups) {
             for (Tensor p : group.parameters().values()) {
                 if (p.grad().defined()) {
@@ -52,7 +54,7 @@ public final class AdamWOptimizer {
     }
 
     /** One update of every parameter that has a gradient, group g at learning rate {@code lr[g]}. */
-    void step(double[] lr) {
+    public void step(double[] lr) {
         if (lr.length != groups.size()) {
             throw new IllegalArgumentException(lr.length + " learning rates for " + groups.size() + " groups");
         }
@@ -86,7 +88,8 @@ public final class AdamWOptimizer {
     }
 
     /** The state as named tensors, for the checkpoint. */
-    Map<String, Tensor> tensors() {
+    @Override
+    public Map<String, Tensor> tensors() {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         state.forEach((name, s) -> {
             tensors.put(name + ".exp_avg", s.expAvg());
@@ -96,14 +99,16 @@ public final class AdamWOptimizer {
     }
 
     /** Each parameter's step count, for the checkpoint. */
-    Map<String, Long> steps() {
+    @Override
+    public Map<String, Long> steps() {
         Map<String, Long> steps = new LinkedHashMap<>();
         state.forEach((name, s) -> steps.put(name, s.step()[0]));
         return steps;
     }
 
     /** Replaces the state with a checkpoint's: {@code tensors} reads NAME.exp_avg and NAME.exp_avg_sq as fp32. */
-    void load(Map<String, Long> steps, Function<String, Tensor> tensors) {
+    @Override
+    public void load(Map<String, Long> steps, Function<String, Tensor> tensors) {
         Map<String, Tensor> parameters = new LinkedHashMap<>();
         groups.forEach(g -> parameters.putAll(g.parameters()));
         state.clear();

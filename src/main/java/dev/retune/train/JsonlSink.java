@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.run.RunHistory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;

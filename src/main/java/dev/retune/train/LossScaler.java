@@ -1,5 +1,7 @@
 package dev.retune.train;
 
+import dev.retune.run.TrainerState;
+
 /**
  * Dynamic loss scaling for fp16 training: the loss is multiplied by {@link #scale()} before backward so small
  * gradients survive fp16; gradients are divided by it again before clipping. A step whose gradients are not finite is
@@ -9,8 +11,6 @@ package dev.retune.train;
 public final class LossScaler {
 
     /** What the trainer keeps in checkpoints. */
-    public record State(double scale, long cleanSteps, long skippedSteps) {}
-
     private final boolean enabled;
     private final double growthFactor;
     private final double backoffFactor;
@@ -60,11 +60,11 @@ public final class LossScaler {
         return skippedSteps;
     }
 
-    public State state() {
-        return new State(scale, cleanSteps, skippedSteps);
+    public TrainerState.LossScale state() {
+        return new TrainerState.LossScale(scale, cleanSteps, skippedSteps);
     }
 
-    public void restore(State state) {
+    public void restore(TrainerState.LossScale state) {
         scale = state.scale();
         cleanSteps = state.cleanSteps();
         skippedSteps = state.skippedSteps();

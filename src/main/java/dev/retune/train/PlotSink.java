@@ -1,6 +1,7 @@
 package dev.retune.train;
 
 import dev.retune.data.AtomicFile;
+import dev.retune.run.RunHistory;
 import java.awt.AWTError;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

@@ -2,6 +2,10 @@ package dev.retune.train;
 
 import dev.retune.config.ModelConfig;
 import dev.retune.config.RetuneConfig;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.RunFolder;
+import dev.retune.run.RunSummary;
+import dev.retune.run.TrainerState;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.bytedeco.pytorch.Device;
@@ -19,7 +23,7 @@ final class RunLines {
     static String start(RetuneConfig config, Path runDir, long trainableParameters, Device device, Checkpointer.Saved resume) {
         ModelConfig m = config.model();
         String model = m.path() != null ? m.path() + (m.preset() != null ? " (preset " + m.preset().value() + ")" : "")
-                : "preset " + m.preset().value() + " in " + runDir.resolve("base-model");
+                : "preset " + m.preset().value() + " in " + new RunFolder(runDir).modelFolder(config);
         String length = config.train().maxSteps() != null ? config.train().maxSteps() + " steps" : config.train().epochs() + " epochs";
         return String.format(Locale.ROOT, "training %s: model %s, method %s, %,d trainable parameters, %s, %s %s%s", runDir, model,
                 config.adapt().method().value(), trainableParameters, length, device.is_cuda() ? "cuda" : "cpu",

@@ -26,6 +26,11 @@ import dev.retune.model.SafetensorsException;
 import dev.retune.model.StateDict;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.RunFolder;
+import dev.retune.run.RunHistory;
+import dev.retune.run.RunSummary;
+import dev.retune.run.TrainerState;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.ByteBuffer;
@@ -200,7 +205,7 @@ public final class TrainRun {
         }
         if (main && adaptation.lora() != null) {
             // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
-            PeftAdapter.write(runDir.resolve("adapter"), adaptation.lora(), config.model().path() != null ? config.model().path()
+            PeftAdapter.write(new RunFolder(runDir).adapter(), adaptation.lora(), config.model().path() != null ? config.model().path()
                     : "preset:" + config.model().preset().value());
         }
         if (main) {
@@ -303,7 +308,7 @@ public final class TrainRun {
         return new TrainingData(train, valid, tokenizer, merger,
                 new DelayPattern(model.config().decoder().numCodebooks(), model.config().decoder().specialToken()),
                 new TrainingData.Options(config.data().batchSize(), frames, config.data().minSegmentRatio(), config.train().seed(),
-                        config.train().wordDropoutP(), config.train().cfgDropoutP(), 256));
+                        config.train().wordDropoutP(), config.train().cfgDropoutP(), TextTokenizer.MAX_PROMPT_TOKENS));
     }
 
     /**
@@ -338,7 +343,7 @@ public final class TrainRun {
     /** Loads {@code model.path}; creates it from {@code model.preset} first when it does not exist yet. */
     public MusicgenForConditionalGeneration loadModel(Device device) {
         ModelConfig m = config.model().requireSource();
-        Path dir = m.path() == null ? runDir.resolve("base-model") : Path.of(m.path());
+        Path dir = new RunFolder(runDir).modelFolder(config);
         if (!Files.exists(dir.resolve(ModelFolder.CONFIG))) {
             if (m.preset() == null) {
                 throw new ConfigException("model.path " + dir + " holds no model (config.json missing); set model.preset to create one");
@@ -387,7 +392,7 @@ public final class TrainRun {
     }
 
     private Path tokenizerFile() {
-        Path dir = config.model().path() == null ? runDir.resolve("base-model") : Path.of(config.model().path());
+        Path dir = new RunFolder(runDir).modelFolder(config);
         return dir.resolve(ModelFolder.TOKENIZER);
     }
 

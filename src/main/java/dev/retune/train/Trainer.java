@@ -4,6 +4,8 @@ import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.CodebookLoss;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.TrainerState;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;

@@ -9,7 +9,7 @@ import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.Safetensors;
 import dev.retune.model.TinyTokenizer;
-import dev.retune.train.Checkpointer;
+import dev.retune.run.Checkpointer;
 import dev.retune.train.DemoSubset;
 import java.io.BufferedReader;
 import java.io.IOException;

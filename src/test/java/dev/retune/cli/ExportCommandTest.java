@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.train.Checkpointer;
+import dev.retune.run.Checkpointer;
 import dev.retune.train.DemoSubset;
 import dev.retune.data.FileHash;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.run.TrainerState;
 import org.junit.jupiter.api.Test;
 
 /** fp16 dynamic loss scaling: skip and back off on overflow, grow after a run of clean steps. */
@@ -79,8 +80,8 @@ class LossScalerTest {
         scaler.update(Double.NaN);
         scaler.update(1.0);
         scaler.update(1.0);
-        LossScaler.State state = scaler.state();
-        assertEquals(new LossScaler.State(512, 2, 1), state);
+        TrainerState.LossScale state = scaler.state();
+        assertEquals(new TrainerState.LossScale(512, 2, 1), state);
 
         LossScaler restored = enabled(4);
         restored.restore(state);
@@ -93,6 +94,6 @@ class LossScalerTest {
             assertEquals(scaler.update(norm), restored.update(norm));
             assertEquals(scaler.state(), restored.state(), "after norm " + norm);
         }
-        assertEquals(new LossScaler.State(512, 1, 2), restored.state());
+        assertEquals(new TrainerState.LossScale(512, 1, 2), restored.state());
     }
 }

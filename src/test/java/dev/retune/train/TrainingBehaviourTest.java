@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigLoader;
 import dev.retune.model.Safetensors;
+import dev.retune.run.Checkpointer;
+import dev.retune.run.TrainerState;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;

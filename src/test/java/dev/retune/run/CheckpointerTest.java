@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.KernelsConfig;
+import dev.retune.train.AdamWOptimizer;
+import dev.retune.train.LossScaler;
+import dev.retune.train.ParamGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +66,7 @@ class CheckpointerTest {
     }
 
     private static TrainerState state(long step, double bestValidLoss) {
-        return new TrainerState(step, 1, step % 3, new LossScaler.State(512, 7, 1), "cm5nLXN0YXRl", bestValidLoss,
+        return new TrainerState(step, 1, step % 3, new TrainerState.LossScale(512, 7, 1), "cm5nLXN0YXRl", bestValidLoss,
                 Math.max(0, step - 1), 2, 1000 * step, 1, 10L, null, Map.of());
     }
 
@@ -194,7 +197,7 @@ class CheckpointerTest {
         flipOneByte(runDir.resolve("checkpoints/step-0000001/optimizer.safetensors"));
         Files.writeString(runDir.resolve("checkpoints/step-0000002/state.json"), "{}");
 
-        TrainingException e = assertThrows(TrainingException.class, () -> checkpointer.latest(warnings));
+        RunException e = assertThrows(RunException.class, () -> checkpointer.latest(warnings));
         assertTrue(e.getMessage().contains("step-0000001: optimizer.safetensors does not match its sha256"), e.getMessage());
         assertTrue(e.getMessage().contains("step-0000002: state.json does not match its sha256"), e.getMessage());
         assertTrue(e.getMessage().contains("--out"), "says how to start over: " + e.getMessage());

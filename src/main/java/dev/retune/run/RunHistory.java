@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,9 +1,12 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.train.EvalMetrics;
+import dev.retune.train.JsonlSink;
+import dev.retune.train.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import dev.retune.data.AtomicFile;
 import dev.retune.data.FileHash;
@@ -34,8 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class Checkpointer {
 
-    public static final String LATEST = "latest";
-    public static final String BEST = "best";
+    public static final String LATEST = RunFolder.LATEST;
+    public static final String BEST = RunFolder.BEST;
     private static final String WEIGHTS = "trainable.safetensors";
     private static final String EMA = "ema.safetensors";
     private static final String OPTIMIZER = "optimizer.safetensors";
@@ -44,13 +44,13 @@ public final class Checkpointer {
     private static final String STATE = "state.json";
     /** state.json cannot list its own hash, so it has this sidecar. */
     private static final String STATE_SHA256 = "state.json.sha256";
-    /** A checkpoint folder's name: {@code step-NNNNNNN}. */
-    private static final String STEP_DIR = "step-\\d+";
+    private static final String STEP_DIR = RunFolder.STEP_DIR;
     private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     /** A verified checkpoint on disk. */
     public record Saved(Path dir, TrainerState state) {}
 
+    private final RunFolder folder;
     private final Path root;
     private final int keepLast;
     private final boolean keepBest;
@@ -65,7 +65,8 @@ public final class Checkpointer {
     }
 
     public Checkpointer(Path runDir, int keepLast, boolean keepBest) {
-        this.root = runDir.resolve("checkpoints");
+        this.folder = new RunFolder(runDir);
+        this.root = folder.checkpoints();
         this.keepLast = keepLast;
         this.keepBest = keepBest;
     }
@@ -79,9 +80,9 @@ public final class Checkpointer {
     }
 
     /** Writes a checkpoint, points {@code latest} (and {@code best} when asked) at it, and prunes old ones. */
-    public Saved save(TrainerState state, Map<String, Tensor> trainable, Map<String, Tensor> ema, AdamWOptimizer optimizer, boolean best) {
-        String name = String.format("step-%07d", state.step());
-        Path target = root.resolve(name);
+    public Saved save(TrainerState state, Map<String, Tensor> trainable, Map<String, Tensor> ema, OptimizerState optimizer, boolean best) {
+        Path target = folder.checkpoint(state.step());
+        String name = target.getFileName().toString();
         Path temp = root.resolve(".tmp-" + name + "-" + System.nanoTime());
         try {
             Files.createDirectories(temp);
@@ -114,7 +115,7 @@ public final class Checkpointer {
             prune();
             return new Saved(target, withHashes);
         } catch (IOException e) {
-            throw new TrainingException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+            throw new RunException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
         } finally {
             deleteQuietly(temp);
         }
@@ -123,7 +124,7 @@ public final class Checkpointer {
     /**
      * The newest checkpoint whose files all verify, starting from {@code latest}; a damaged one is reported through
      * {@code warnings} and an older one tried. Empty when the run has no checkpoint. When it has checkpoints but
-     * none verifies, a {@link TrainingException} names each damaged one: the run can neither resume nor silently
+     * none verifies, a {@link RunException} names each damaged one: the run can neither resume nor silently
      * start again over its own history.
      */
     public Optional<Saved> latest(List<String> warnings) {
@@ -142,12 +143,12 @@ public final class Checkpointer {
                 Saved saved = verify(dir);
                 damaged.forEach(d -> warnings.add(d + "; resuming from the older " + saved.dir().getFileName()));
                 return Optional.of(saved);
-            } catch (TrainingException e) {
+            } catch (RunException e) {
                 damaged.add(e.getMessage());
             }
         }
         if (!damaged.isEmpty()) {
-            throw new TrainingException("every checkpoint of " + root.getParent() + " is damaged, so it cannot resume: "
+            throw new RunException("every checkpoint of " + root.getParent() + " is damaged, so it cannot resume: "
                     + String.join("; ", damaged) + ". Nothing was changed. To start over, train into a new folder (--out), "
                     + "or move " + root + " away first");
         }
@@ -161,10 +162,10 @@ public final class Checkpointer {
 
     /** The checkpoint of {@code step}, verified; when there is none, the error lists the steps that exist. */
     public Saved atStep(long step) {
-        Path dir = root.resolve(String.format("step-%07d", step));
+        Path dir = folder.checkpoint(step);
         if (!Files.isDirectory(dir)) {
             List<Long> steps = steps();
-            throw new TrainingException(root.getParent() + " has no checkpoint of step " + step
+            throw new RunException(root.getParent() + " has no checkpoint of step " + step
                     + (steps.isEmpty() ? " (it has no checkpoint at all)" : "; its checkpoints are of steps " + steps));
         }
         return verify(dir);
@@ -178,40 +179,40 @@ public final class Checkpointer {
     /** Reads the state and checks every file's sha256. */
     public Saved verify(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new TrainingException("checkpoint " + dir + " does not exist (" + root.resolve(LATEST) + " names it)");
+            throw new RunException("checkpoint " + dir + " does not exist (" + root.resolve(LATEST) + " names it)");
         }
         TrainerState state;
         try {
             if (!Files.readString(dir.resolve(STATE_SHA256)).strip().equals(FileHash.sha256(dir.resolve(STATE)))) {
-                throw new TrainingException("checkpoint " + dir + ": state.json does not match its sha256 (corrupt)");
+                throw new RunException("checkpoint " + dir + ": state.json does not match its sha256 (corrupt)");
             }
             state = JSON.readValue(Files.readString(dir.resolve(STATE)), TrainerState.class);
         } catch (IOException | RuntimeException e) {
-            throw new TrainingException("checkpoint " + dir + " has no readable state.json (" + e.getMessage() + ")", e);
+            throw new RunException("checkpoint " + dir + " has no readable state.json (" + e.getMessage() + ")", e);
         }
         for (Map.Entry<String, String> file : state.files().entrySet()) {
             String actual;
             try {
                 actual = FileHash.sha256(dir.resolve(file.getKey()));
             } catch (UncheckedIOException e) {
-                throw new TrainingException("checkpoint " + dir + ": cannot read " + file.getKey(), e);
+                throw new RunException("checkpoint " + dir + ": cannot read " + file.getKey(), e);
             }
             if (!actual.equals(file.getValue())) {
-                throw new TrainingException("checkpoint " + dir + ": " + file.getKey() + " does not match its sha256 (corrupt)");
+                throw new RunException("checkpoint " + dir + ": " + file.getKey() + " does not match its sha256 (corrupt)");
             }
         }
         return new Saved(dir, state);
     }
 
     /** Copies the checkpoint's weights into {@code trainable} (and {@code ema}) and loads the optimizer state. */
-    public void restore(Saved saved, Map<String, Tensor> trainable, Map<String, Tensor> ema, AdamWOptimizer optimizer) {
+    public void restore(Saved saved, Map<String, Tensor> trainable, Map<String, Tensor> ema, OptimizerState optimizer) {
         copyInto(saved.dir().resolve(WEIGHTS), trainable);
         if (ema != null && Files.exists(saved.dir().resolve(EMA))) {
             copyInto(saved.dir().resolve(EMA), ema);
         }
         Path file = saved.dir().resolve(OPTIMIZER);
         if (!Files.exists(file)) {
-            throw new TrainingException("checkpoint " + saved.dir() + " has no " + OPTIMIZER
+            throw new RunException("checkpoint " + saved.dir() + " has no " + OPTIMIZER
                     + " (written by an older Retune, which kept libtorch's optimizer.pt): resume it with that version, or start a new --out");
         }
         try (Safetensors source = Safetensors.open(file); NoGradGuard noGrad = new NoGradGuard()) {
@@ -223,7 +224,7 @@ public final class Checkpointer {
             });
             optimizer.load(steps, name -> {
                 if (!source.contains(name)) {
-                    throw new TrainingException(file + " lacks " + name);
+                    throw new RunException(file + " lacks " + name);
                 }
                 return source.tensor(name, ScalarType.Float);
             });
@@ -240,7 +241,7 @@ public final class Checkpointer {
         try (Safetensors source = Safetensors.open(file); NoGradGuard noGrad = new NoGradGuard()) {
             for (Map.Entry<String, Tensor> entry : into.entrySet()) {
                 if (!source.contains(entry.getKey())) {
-                    throw new TrainingException(file + " lacks " + entry.getKey() + ": the checkpoint belongs to another model or method");
+                    throw new RunException(file + " lacks " + entry.getKey() + ": the checkpoint belongs to another model or method");
                 }
                 entry.getValue().copy_(source.tensor(entry.getKey(), ScalarType.Float));
             }

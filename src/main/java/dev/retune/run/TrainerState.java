@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import java.util.Map;
 
@@ -21,9 +21,12 @@ import java.util.Map;
  *                                {@code early_stopped}); null while it is under way or was interrupted
  * @param files                   sha256 of every other file of the checkpoint, checked on load
  */
-public record TrainerState(long step, int epoch, long batchInEpoch, LossScaler.State lossScale, String rngState,
+public record TrainerState(long step, int epoch, long batchInEpoch, LossScale lossScale, String rngState,
                            double bestValidLoss, long bestStep, int evalsWithoutImprovement, long tokensSeen,
                            Integer worldSize, Long plannedSteps, String finished, Map<String, String> files) {
+
+    /** The fp16 loss scaler's state: its scale, clean steps since the last change, steps skipped so far. */
+    public record LossScale(double scale, long cleanSteps, long skippedSteps) {}
 
     TrainerState withFiles(Map<String, String> sha256) {
         return new TrainerState(step, epoch, batchInEpoch, lossScale, rngState, bestValidLoss, bestStep,

@@ -1,4 +1,4 @@
-package dev.retune.train;
+package dev.retune.run;
 
 import dev.retune.data.AtomicFile;
 import dev.retune.data.FileHash;
