@@ -1,38 +1,27 @@
 package dev.retune.cli;
 
-import dev.retune.adapt.BottleneckAdapters;
-import dev.retune.adapt.BottleneckConfig;
-import dev.retune.adapt.FullFineTuning;
-import dev.retune.adapt.Lora;
-import dev.retune.adapt.LoraConfig;
-import dev.retune.config.KernelsConfig;
-import dev.retune.config.LoraSection;
+import dev.retune.config.ConfigLoader;
+import dev.retune.config.RetuneConfig;
 import dev.retune.data.Split;
 import dev.retune.data.TokenCache;
 import dev.retune.data.Track;
-import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
-import dev.retune.train.AdamWOptimizer;
 import dev.retune.run.Checkpointer;
 import dev.retune.train.Distributed;
-import dev.retune.train.LossScaler;
-import dev.retune.train.LrSchedule;
 import dev.retune.train.MetricsSink;
-import dev.retune.train.ParamGroup;
 import dev.retune.train.StepMetrics;
-import dev.retune.train.TrainPlan;
 import dev.retune.train.Trainer;
 import dev.retune.train.TrainingData;
+import dev.retune.train.TrainingSetup;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +29,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,38 +85,47 @@ final class BenchTrainCommand implements Callable<Integer> {
                     "--seconds", Double.toString(seconds), "--steps", Integer.toString(steps), "--lora-rank", Integer.toString(loraRank),
                     "--adapter-size", Integer.toString(adapterSize), "--memory-every", Integer.toString(memoryEvery)), spec.commandLine().getErr());
         }
-        try (Distributed dist = env.map(e -> Distributed.connect(e, new Device("cpu"), 600_000)).orElse(null)) {
+        if (!precision.equals("fp32") && !precision.equals("bf16")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--precision must be fp32 or bf16, found " + precision);
+        }
+        try (Distributed dist = Distributed.join(env, new Device("cpu"), 600_000)) {
             return measure(dist);
         }
     }
 
+    /**
+     * The run as a config, so the trainable set, optimizer groups, schedule and step plan come from the same
+     * {@link TrainingSetup} as a real run's; a constant rate, no validation, one checkpoint at the end.
+     */
+    private RetuneConfig runConfig() {
+        List<String> keys = new ArrayList<>(List.of("model.preset=" + preset, "precision.mode=" + precision,
+                "train.max_steps=" + (steps + 2), "data.batch_size=" + batch, "data.segment_seconds=" + seconds,
+                "schedule.kind=constant", "optim.lr=1e-4", "eval.every=" + Integer.MAX_VALUE, "checkpoint.every=" + Integer.MAX_VALUE));
+        if (loraRank > 0) {
+            keys.addAll(List.of("adapt.method=lora", "adapt.lora.r=" + loraRank));
+        } else if (adapterSize > 0) {
+            keys.addAll(List.of("adapt.method=adapters", "adapt.adapters.size=" + adapterSize));
+        } else {
+            keys.add("adapt.method=full");
+        }
+        return ConfigLoader.fromOverrides(keys);
+    }
+
     private int measure(Distributed dist) throws IOException {
-        int ranks = dist == null ? 1 : dist.worldSize();
+        int ranks = dist.worldSize();
         Path work = Files.createTempDirectory("retune-bench-train");
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
-        Map<String, Tensor> trainable = loraRank > 0
-                ? Lora.apply(model, LoraConfig.from(new LoraSection(loraRank, null, 0.0, null, null, null, null))).trainable()
-                : adapterSize > 0
-                        ? BottleneckAdapters.apply(model, new BottleneckConfig(adapterSize, null, null, null, null, null)).trainable()
-                        : FullFineTuning.apply(model, false);
-        long trainableCount = trainable.values().stream().mapToLong(Tensor::numel).sum();
         Path tokenizerFile = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizerFile);
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
         TrainingData data = new TrainingData(randomExamples(config, frames, batch * 2 * ranks), List.of(), TextTokenizer.load(tokenizerFile),
                 dev.retune.data.DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
-                new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, 64));
-        if (dist != null) {
-            data.shard(dist.rank(), ranks);
-        }
-        // One group: the benchmark measures the step, not the optimizer's grouping.
-        ParamGroup all = new ParamGroup("all", trainable, 0.0, 1.0, null);
-        AdamWOptimizer optimizer = new AdamWOptimizer(List.of(all), 0.9, 0.999, 1e-8, KernelsConfig.Mode.AUTO);
-        long total = steps + 2;
-        TrainPlan plan = new TrainPlan(total, 1, 1.0, Long.MAX_VALUE, 0, 0, Long.MAX_VALUE, 0,
-                precision.equals("bf16") ? torch.ScalarType.BFloat16 : null, new Device("cpu"));
+                new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, TextTokenizer.MAX_PROMPT_TOKENS));
+        data.shard(dist.rank(), ranks);
+        TrainingSetup setup = TrainingSetup.resolve(runConfig(), model, data.batchesPerEpoch(), new Device("cpu"));
+        long trainableCount = setup.adaptation().trainableParameters();
         List<StepMetrics> measured = new ArrayList<>();
         PrintWriter out = spec.commandLine().getOut();
         MetricsSink sink = new MetricsSink() {
@@ -143,9 +140,8 @@ final class BenchTrainCommand implements Callable<Integer> {
                 }
             }
         };
-        new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(KernelsConfig.Mode.AUTO), List.of(all), new LrSchedule("constant", 1e-4, 0, total, 1), new LossScaler(false, 1, 2, 0.5, 1),
-                data, null, new Checkpointer(work, 1), sink, plan, false, dist).train(new AtomicBoolean(), null);
-        if (dist != null && !dist.isMain()) {
+        new Trainer(model, setup, data, new Checkpointer(work, 1), sink, dist).train(new AtomicBoolean(), null);
+        if (!dist.isMain()) {
             return ExitCode.OK; // rank 0 reports for all
         }
         double[] ms = measured.stream().mapToDouble(m -> m.stepSeconds() * 1000).sorted().toArray();
@@ -155,7 +151,7 @@ final class BenchTrainCommand implements Callable<Integer> {
                 loraRank > 0 ? "LoRA r=" + loraRank : adapterSize > 0 ? "adapters m=" + adapterSize : "full", precision, trainableCount, batch, seconds, frames,
                 torch.get_num_threads(), ms[ms.length / 2], tokens[tokens.length / 2],
                 measured.get(0).nativeBytes() / 1e6, measured.get(measured.size() - 1).nativeBytes() / 1e6, peak / 1e6);
-        if (dist != null) {
+        if (ranks > 1) {
             out.printf("  %d processes × %d threads, %d segments per rank: %.0f ms/step, %.0f tokens/s (all ranks); gradient all-reduce "
                             + "of %.1f MB: %.1f ms/step in flight, %.1f ms after backward%n",
                     ranks, torch.get_num_threads(), batch, ms[ms.length / 2], tokens[tokens.length / 2], trainableCount * 4 / 1e6,

@@ -6,7 +6,6 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import me.tongfei.progressbar.ProgressState;
 
 /**
  * A progress bar with rate and ETA on stderr when a person is watching (a terminal, no --json); silent otherwise,

@@ -85,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
         try (GracefulStop stop = GracefulStop.install(); Progress progress = Progress.audio("encoding", !json && !worker)) {
             watchLauncher(stop.requested());
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
-                    progress::updateAudio, null, stop::holdExit), stop.requested());
+                    progress::updateAudio, null, setup -> stop.holdExit()), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
         }
     }

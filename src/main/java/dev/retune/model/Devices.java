@@ -20,15 +20,15 @@ public final class Devices {
             torch.set_num_threads(config.threads());
         }
         boolean cuda = torch.cuda_is_available();
-        return switch (config.kind().value()) {
-            case "cpu" -> new Device("cpu");
-            case "cuda" -> {
+        return switch (config.kind()) {
+            case CPU -> new Device("cpu");
+            case CUDA -> {
                 if (!cuda) {
                     throw new ConfigException("device.kind is cuda but no CUDA device is available (CPU build of libtorch, or no GPU); use auto or cpu");
                 }
                 yield new Device("cuda:0");
             }
-            default -> new Device(cuda ? "cuda:0" : "cpu");
+            case AUTO -> new Device(cuda ? "cuda:0" : "cpu");
         };
     }
 }

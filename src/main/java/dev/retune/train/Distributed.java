@@ -90,6 +90,8 @@ public final class Distributed implements AutoCloseable {
     private double inFlightSeconds;
     private double exposedSeconds;
     private long steps;
+    private long earlyBuckets;
+    private long allBuckets;
 
     private Distributed(Env env, Device device, TCPStore server, Store store, Backend group) {
         this.env = env;
@@ -97,6 +99,19 @@ public final class Distributed implements AutoCloseable {
         this.server = server;
         this.store = store;
         this.group = group;
+    }
+
+    /**
+     * A world of one process: every collective returns at once (a sum is its input, a barrier waits for nobody), so
+     * the training loop runs the same code alone and with peers.
+     */
+    public static Distributed single() {
+        return new Distributed(new Env(0, 1, 0, "127.0.0.1", 0), null, null, null, null);
+    }
+
+    /** {@link #connect} with a torchrun-style environment, else {@link #single}. */
+    public static Distributed join(Optional<Env> env, Device device, long timeoutMs) {
+        return env.map(e -> connect(e, device, timeoutMs)).orElseGet(Distributed::single);
     }
 
     /**
@@ -157,8 +172,15 @@ public final class Distributed implements AutoCloseable {
         return env.rank() == 0;
     }
 
+    private boolean alone() {
+        return env.worldSize() == 1;
+    }
+
     /** Copies rank 0's values into {@code tensors} on every rank (in place, outside autograd). */
     public void broadcast(List<Tensor> tensors) {
+        if (alone()) {
+            return;
+        }
         BroadcastOptions options = new BroadcastOptions();
         options.rootRank(0);
         try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -219,14 +241,22 @@ public final class Distributed implements AutoCloseable {
         }
     }
 
-    /** Counts one optimizer step whose gradient averaging kept the step waiting {@code exposed} seconds after backward. */
-    void countStep(double exposed) {
+    /**
+     * Counts one optimizer step whose gradient averaging kept the step waiting {@code exposed} seconds after backward,
+     * {@code early} of its {@code buckets} having started while backward still ran.
+     */
+    void countStep(double exposed, int early, int buckets) {
         exposedSeconds += exposed;
+        earlyBuckets += early;
+        allBuckets += buckets;
         steps++;
     }
 
     /** The element-wise sum of {@code values} over the ranks. */
     public double[] sum(double[] values) {
+        if (alone()) {
+            return values.clone();
+        }
         Tensor host = torch.empty(new long[] {values.length}, new TensorOptions(ScalarType.Double), new MemoryFormatOptional());
         host.data_ptr_double().put(values);
         Tensor t = host.to(device, ScalarType.Double);
@@ -243,6 +273,9 @@ public final class Distributed implements AutoCloseable {
 
     /** Blocks until every rank has called it. */
     public void barrier() {
+        if (alone()) {
+            return;
+        }
         wait(group.barrier(), "barrier");
     }
 
@@ -251,6 +284,9 @@ public final class Distributed implements AutoCloseable {
      * config, the model, the resume point...).
      */
     public void requireSame(String what, long value) {
+        if (alone()) {
+            return;
+        }
         Tensor mine = torch.tensor(new long[] {value}).to(device, ScalarType.Long);
         Tensor all = torch.zeros(new long[] {env.worldSize()}, new TensorOptions(ScalarType.Long).device(new DeviceOptional(device)));
         wait(group._allgather_base(all, mine), "allgather");
@@ -295,10 +331,17 @@ public final class Distributed implements AutoCloseable {
         return steps == 0 ? Double.NaN : exposedSeconds / steps;
     }
 
+    /** The share of gradient buckets whose all-reduce started during backward (overlapping it), over all steps. */
+    public double overlappedBucketShare() {
+        return allBuckets == 0 ? Double.NaN : (double) earlyBuckets / allBuckets;
+    }
+
     /** Tears the group down without waiting for peers (after an error they may be gone). */
     @Override
     public void close() {
-        group.abort();
+        if (group != null) {
+            group.abort();
+        }
     }
 
     private static AllreduceOptions sum() {

@@ -47,6 +47,9 @@ final class GradientSync {
      * gradients), registering hooks on parameters seen for the first time.
      */
     void arm(List<Tensor> open) {
+        if (dist.worldSize() == 1) {
+            return; // nothing to average
+        }
         for (Tensor p : open) {
             index.computeIfAbsent(p, this::hook);
         }
@@ -76,7 +79,11 @@ final class GradientSync {
 
     /** After the armed backward: starts the buckets still waiting, then replaces every gradient by its mean. */
     void finish() {
+        if (dist.worldSize() == 1) {
+            return;
+        }
         long started = System.nanoTime();
+        int startedEarly = started();
         armed = false;
         for (int b = 0; b < buckets.size(); b++) {
             if (launched[b] == null) {
@@ -86,11 +93,11 @@ final class GradientSync {
         for (Distributed.Reduction reduction : launched) {
             reduction.finish();
         }
-        dist.countStep((System.nanoTime() - started) / 1e9);
+        dist.countStep((System.nanoTime() - started) / 1e9, startedEarly, buckets.size());
     }
 
     /** How many buckets have been started so far in this step. */
-    int started() {
+    private int started() {
         int count = 0;
         for (Distributed.Reduction reduction : launched) {
             count += reduction == null ? 0 : 1;

@@ -1,23 +1,17 @@
 package dev.retune.train;
 
-import java.util.List;
+import dev.retune.config.ScheduleConfig.Kind;
 
 /**
  * The learning rate as a pure function of the optimizer step: linear warm-up from 0 over {@code warmupSteps}, then
  * cosine, linear or constant decay to {@code minRatio} × base at step index {@code totalSteps} (the trainer passes the
  * index of its last step, so the floor is reached on the last step taken).
  */
-public record LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio, double cutFrac,
+public record LrSchedule(Kind kind, double baseLr, long warmupSteps, long totalSteps, double minRatio, double cutFrac,
                          double ratio) {
 
-    public LrSchedule {
-        if (!List.of("cosine", "linear", "constant", "slanted_triangular").contains(kind)) {
-            throw new IllegalArgumentException("schedule.kind must be cosine, linear, constant or slanted_triangular, found " + kind);
-        }
-    }
-
     /** A schedule without the slanted-triangular parameters (ULMFiT's defaults, unused by the other kinds). */
-    public LrSchedule(String kind, double baseLr, long warmupSteps, long totalSteps, double minRatio) {
+    public LrSchedule(Kind kind, double baseLr, long warmupSteps, long totalSteps, double minRatio) {
         this(kind, baseLr, warmupSteps, totalSteps, minRatio, 0.1, 32);
     }
 
@@ -27,17 +21,15 @@ public record LrSchedule(String kind, double baseLr, long warmupSteps, long tota
     }
 
     double factor(long step) {
-        if (kind.equals("slanted_triangular")) {
-            return slantedTriangular(step);
-        }
-        if (step < warmupSteps) {
+        if (kind != Kind.SLANTED_TRIANGULAR && step < warmupSteps) {
             return (double) (step + 1) / warmupSteps;
         }
         double progress = Math.min(1.0, (double) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
         return switch (kind) {
-            case "cosine" -> minRatio + (1 - minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
-            case "linear" -> 1 - (1 - minRatio) * progress;
-            default -> 1.0;
+            case COSINE -> minRatio + (1 - minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
+            case LINEAR -> 1 - (1 - minRatio) * progress;
+            case CONSTANT -> 1.0;
+            case SLANTED_TRIANGULAR -> slantedTriangular(step); // its own rise replaces the warmup
         };
     }
 

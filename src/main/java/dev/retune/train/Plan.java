@@ -1,6 +1,5 @@
 package dev.retune.train;
 
-import dev.retune.adapt.Adaptation;
 import dev.retune.config.ConfigException;
 import dev.retune.config.ModelConfig;
 import dev.retune.config.RetuneConfig;
@@ -13,11 +12,11 @@ import java.nio.file.Path;
 import dev.retune.config.UnfreezeStage;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Device;
 
 /**
  * What a config will train, without training and without weights: the model is built from config.json (or the
- * preset) with uninitialised parameters, the adaptation method applied exactly as the trainer applies it, and the
- * optimizer groups split as the trainer splits them.
+ * preset) with uninitialised parameters and resolved through the same {@link TrainingSetup} as a run.
  *
  * @param method          adapt.method
  * @param totalParameters every parameter of the model (LM, text encoder and codec), before adapters
@@ -43,12 +42,11 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
             model = new MusicgenForConditionalGeneration(architecture);
         }
         long total = model.parameterCount("");
-        Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        int layers = model.config().decoder().numHiddenLayers();
+        // Shapes only: no data (so no step count per epoch) and no device.
+        TrainingSetup setup = TrainingSetup.resolve(config, model, 0, new Device("cpu"));
+        Unfreezing unfreezing = setup.unfreezing();
         List<UnfreezeStage> configured = config.adapt().unfreeze().stages();
-        Unfreezing unfreezing = Unfreezing.resolve(configured, List.copyOf(adaptation.trainable().keySet()), layers, 0);
-        List<ParamGroup> groups = ParamGroup.of(unfreezing.restrict(adaptation.trainable()), config.optim(), layers,
-                unfreezing.stages(), unfreezing.stageOf());
+        List<ParamGroup> groups = setup.groups();
         long checkpointBytes = 4 * groups.stream().mapToLong(ParamGroup::count).sum(); // every staged weight is saved
         if (!unfreezing.enabled()) {
             return new Plan(config.adapt().method().value(), total, List.of(stage("all", 0, null, groups, total, checkpointBytes, config)));

@@ -7,7 +7,7 @@ import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
-import dev.retune.config.OptimConfig;
+import dev.retune.config.PrecisionConfig;
 import dev.retune.config.RetuneConfig;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.Dataset;
@@ -15,7 +15,6 @@ import dev.retune.data.DatasetIndex;
 import dev.retune.data.DatasetOptions;
 import dev.retune.data.DescriptionMerger;
 import dev.retune.data.TokenCache;
-import dev.retune.kernels.CodebookCrossEntropy;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.Devices;
 import dev.retune.model.ModelException;
@@ -48,6 +47,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
@@ -66,11 +66,12 @@ public final class TrainRun {
     /**
      * Where output goes: progress and messages to the console (stderr), or with {@code json} JSON lines to
      * {@code stdout}; {@code extra} (may be null) also receives every metric, for programs embedding a run.
-     * {@code trainingBegins} (may be null) is called once the model is loaded and the data encoded, just before the
-     * first step: from then on a stop must wait for the current step and its checkpoint, while before it a process
+     * {@code trainingBegins} (may be null) is given the resolved setup once the model is loaded and the data encoded,
+     * just before the first step: from then on a stop must wait for the current step and its checkpoint, while before it a process
      * may simply end (everything written before it is written atomically).
      */
-    public record Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra, Runnable trainingBegins) {
+    public record Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra,
+                         Consumer<TrainingSetup> trainingBegins) {
 
         public Output(boolean json, Writer stdout, ProgressListener progress, MetricsSink extra) {
             this(json, stdout, progress, extra, null);
@@ -99,25 +100,24 @@ public final class TrainRun {
             throw new ConfigException("rank " + env.get().rank() + " wants GPU cuda:" + env.get().localRank() + " (LOCAL_RANK), but this machine has "
                     + torch.cuda_device_count() + "; start at most one process per GPU (or set device.kind: cpu)");
         }
+        if (config.precision().mode() == PrecisionConfig.Mode.FP16 && !selected.is_cuda()) {
+            throw new ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
+        }
         Device device = env.isPresent() && selected.is_cuda() ? new Device("cuda:" + env.get().localRank()) : selected;
-        try (Distributed dist = env.map(e -> Distributed.connect(e, device, DIST_TIMEOUT_MS)).orElse(null)) {
+        try (Distributed dist = Distributed.join(env, device, DIST_TIMEOUT_MS)) {
             return run(output, stop, device, dist);
         }
     }
 
     private Trainer.Result run(Output output, AtomicBoolean stop, Device device, Distributed dist) throws IOException {
-        boolean main = dist == null || dist.isMain();
-        if (dist != null) {
-            dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
-        }
+        boolean main = dist.isMain();
+        dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
         segmentFrames(config, Plan.modelConfig(config.model())); // a segment longer than the model's positions fails here, before any work
         RunFolder folder = new RunFolder(runDir);
         if (main) {
             folder.removeAbandonedWrites();
         }
-        if (dist != null) {
-            dist.barrier(); // no rank looks for checkpoints while rank 0 cleans up
-        }
+        dist.barrier(); // no rank looks for checkpoints while rank 0 cleans up
         Checkpointer checkpointer = new Checkpointer(runDir, config.checkpoint().keepLast(), config.checkpoint().keepBest());
         List<String> warnings = new ArrayList<>();
         Checkpointer.Saved resume = checkpointer.latest(warnings).orElse(null); // every checkpoint damaged: an error, nothing touched
@@ -132,26 +132,21 @@ public final class TrainRun {
             }
             // Rank 0 creates what is shared (a preset model folder, the token cache) before the others read it.
             MusicgenForConditionalGeneration model = mainFirst(dist, () -> loadModel(device));
-            if (dist == null && stop.get()) {
+            if (dist.worldSize() == 1 && stop.get()) {
                 throw new StopRequestedException("stopped after loading the model, before training");
             }
             Adaptation adaptation = Adaptation.apply(model, config.adapt());
             console.message(RunLines.start(config, runDir, adaptation.trainableParameters(), device, resume));
-            Map<String, Tensor> adapted = adaptation.trainable();
-            TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : (done, total) -> {}, stop));
-            if (dist != null) {
-                dist.broadcast(List.copyOf(adapted.values())); // freshly initialised adapters start equal everywhere
+            TrainingData data = mainFirst(dist, () -> prepareData(model, main ? output.progress() : ProgressListener.NONE, stop));
+            if (dist.worldSize() > 1) {
+                dist.broadcast(List.copyOf(adaptation.trainable().values())); // freshly initialised adapters start equal everywhere
                 dist.requireSame("model (parameter names, shapes and values)", fingerprint(model));
-                data.shard(dist.rank(), dist.worldSize());
             }
-            long totalSteps = totalSteps(data);
-            if (resume != null && resume.state().step() >= totalSteps) {
+            data.shard(dist.rank(), dist.worldSize());
+            TrainingSetup setup = TrainingSetup.resolve(config, model, adaptation, data.batchesPerEpoch(), device);
+            if (resume != null && resume.state().step() >= setup.totalSteps()) {
                 return finished(resume, console);
             }
-            int layers = model.config().decoder().numHiddenLayers();
-            Unfreezing unfreezing = Unfreezing.resolve(config.adapt().unfreeze().stages(), List.copyOf(adapted.keySet()), layers,
-                    data.batchesPerEpoch() / config.train().gradAccum());
-            Map<String, Tensor> trainable = unfreezing.restrict(adapted);
             // Only now, with the model loaded and the data ready, does the run folder get this start's files.
             if (main) {
                 Files.createDirectories(runDir);
@@ -161,37 +156,28 @@ public final class TrainRun {
             // this process (a resumed run restores the checkpoint's generator state instead).
             torch.manual_seed(config.train().seed());
             if (output.trainingBegins() != null) {
-                output.trainingBegins().run();
+                output.trainingBegins().accept(setup);
             }
-            return train(model, adaptation, trainable, data, unfreezing, checkpointer, resume, totalSteps, device, dist, console, output, stop,
-                    outside);
+            return train(model, setup, data, checkpointer, resume, device, dist, console, output, stop, outside);
         }
     }
 
-    private Trainer.Result train(MusicgenForConditionalGeneration model, Adaptation adaptation, Map<String, Tensor> trainable,
-                                 TrainingData data, Unfreezing unfreezing, Checkpointer checkpointer, Checkpointer.Saved resume,
-                                 long totalSteps, Device device, Distributed dist, MetricsSink console, Output output,
-                                 AtomicBoolean stop, Log.Handler outside) {
-        boolean main = dist == null || dist.isMain();
+    private Trainer.Result train(MusicgenForConditionalGeneration model, TrainingSetup setup, TrainingData data,
+                                 Checkpointer checkpointer, Checkpointer.Saved resume, Device device, Distributed dist,
+                                 MetricsSink console, Output output, AtomicBoolean stop, Log.Handler outside) {
+        boolean main = dist.isMain();
         RunFolder folder = new RunFolder(runDir);
         long started = System.nanoTime();
         Trainer.Result result = null;
         DivergedException diverged = null;
         try (MetricsSink sink = main ? fileSinks(folder, console, output, outside) : MetricsSink.NONE;
              Log.Route toSinks = Log.routeTo(sink::message)) {
-            if (dist != null) {
+            if (dist.worldSize() > 1) {
                 sink.message("data-parallel on " + dist.worldSize() + " ranks (" + (device.is_cuda() ? "NCCL" : "Gloo") + "): global batch = "
                         + config.data().batchSize() + " segments per rank × " + dist.worldSize() + " ranks × " + config.train().gradAccum()
                         + " accumulation = " + config.data().batchSize() * dist.worldSize() * config.train().gradAccum() + " segments per step");
             }
-            int layers = model.config().decoder().numHiddenLayers();
-            List<ParamGroup> groups = ParamGroup.of(trainable, config.optim(), layers, unfreezing.stages(), unfreezing.stageOf());
-            OptimConfig o = config.optim();
-            AdamWOptimizer optimizer = new AdamWOptimizer(groups, o.betas().get(0), o.betas().get(1), o.eps(), config.kernels().adamw());
-            Trainer trainer = new Trainer(model, trainable, optimizer, new CodebookCrossEntropy(config.kernels().codebookLoss()), groups,
-                    schedule(totalSteps), scaler(device),
-                    data, config.ema().enabled() ? config.ema().decay() : null, checkpointer, sink, plan(totalSteps, device),
-                    adaptation.textEncoderTrains(), dist);
+            Trainer trainer = new Trainer(model, setup, data, checkpointer, sink, dist);
             try {
                 result = trainer.train(stop, resume);
             } catch (DivergedException e) {
@@ -203,6 +189,7 @@ public final class TrainRun {
                 sink.message(RunLines.end(runDir, reason, RunSummary.of(RunHistory.read(folder.metrics()), reason), (System.nanoTime() - started) / 1e9));
             }
         }
+        Adaptation adaptation = setup.adaptation();
         if (main && adaptation.lora() != null) {
             // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
             PeftAdapter.write(new RunFolder(runDir).adapter(), adaptation.lora(), config.model().path() != null ? config.model().path()
@@ -244,15 +231,9 @@ public final class TrainRun {
         return new Trainer.Result(Trainer.Outcome.ALREADY_FINISHED, s.step(), s.bestValidLoss(), s.bestStep(), s.tokensSeen(), 0);
     }
 
-    /** Runs {@code work} on rank 0, then (after a barrier) on the other ranks; a single process just runs it. */
+    /** Runs {@code work} on rank 0, then (after a barrier) on the other ranks. */
     private static <T> T mainFirst(Distributed dist, Supplier<T> work) {
-        if (dist == null) {
-            return work.get();
-        }
-        T result = null;
-        if (dist.isMain()) {
-            result = work.get();
-        }
+        T result = dist.isMain() ? work.get() : null;
         dist.barrier();
         return dist.isMain() ? result : work.get();
     }
@@ -399,39 +380,6 @@ public final class TrainRun {
     private Path cacheDir() {
         return config.data().cacheDir() != null ? Path.of(config.data().cacheDir())
                 : Path.of(System.getProperty("user.home"), ".cache", "retune", "tokens");
-    }
-
-    long totalSteps(TrainingData data) {
-        if (config.train().maxSteps() != null) {
-            return config.train().maxSteps();
-        }
-        return Math.max(1, config.train().epochs() * data.batchesPerEpoch() / config.train().gradAccum());
-    }
-
-    private LrSchedule schedule(long totalSteps) {
-        // Step indices run 0 .. totalSteps - 1: the decay ends on the last step actually taken.
-        return new LrSchedule(config.schedule().kind().value(), config.optim().lr(), config.schedule().warmupSteps(),
-                totalSteps - 1, config.schedule().minLrRatio(), config.schedule().cutFrac(), config.schedule().ratio());
-    }
-
-    private LossScaler scaler(Device device) {
-        var p = config.precision();
-        boolean fp16 = p.mode().value().equals("fp16");
-        if (fp16 && !device.is_cuda()) {
-            throw new ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
-        }
-        return new LossScaler(fp16, p.initialScale(), p.growthFactor(), p.backoffFactor(), p.growthInterval());
-    }
-
-    private TrainPlan plan(long totalSteps, Device device) {
-        ScalarType autocast = switch (config.precision().mode().value()) {
-            case "bf16" -> ScalarType.BFloat16;
-            case "fp16" -> ScalarType.Half;
-            default -> null;
-        };
-        return new TrainPlan(totalSteps, config.train().gradAccum(), config.train().clipNorm(), config.eval().every(),
-                config.eval().patience(), config.eval().maxBatches() == null ? 0 : config.eval().maxBatches(),
-                config.checkpoint().every(), config.ema().enabled() ? config.ema().every() : 0, autocast, device);
     }
 
     /** Where a person (stderr) or a build server ({@code --json} on stdout) follows the run. */

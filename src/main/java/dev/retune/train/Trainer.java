@@ -56,7 +56,7 @@ public final class Trainer {
     private final TrainPlan plan;
     private final boolean trainTextEncoder;
     private final long special;
-    private final Distributed dist; // null: a single process
+    private final Distributed dist;
     private final GradientSync gradientSync;
 
     private long step;
@@ -70,31 +70,29 @@ public final class Trainer {
     private AtomicBoolean stop = new AtomicBoolean();
 
     /**
-     * @param groups the optimizer's parameter groups, in the optimizer's order: each has its rate (discriminative
-     *               rates, stage multiplier) and the step its unfreezing stage opens
+     * @param setup what trains and how ({@link TrainingSetup#resolve})
+     * @param dist  the ranks of a data-parallel run, or {@link Distributed#single()}
      */
-    public Trainer(MusicgenForConditionalGeneration model, Map<String, Tensor> trainable, AdamWOptimizer optimizer,
-                   CodebookCrossEntropy loss, List<ParamGroup> groups, LrSchedule schedule,
-                   LossScaler scaler, TrainingData data, Double emaDecay, Checkpointer checkpointer, MetricsSink sink,
-                   TrainPlan plan, boolean trainTextEncoder, Distributed dist) {
+    public Trainer(MusicgenForConditionalGeneration model, TrainingSetup setup, TrainingData data, Checkpointer checkpointer,
+                   MetricsSink sink, Distributed dist) {
         this.model = model;
-        this.trainable = trainable;
+        this.trainable = setup.trainable();
         trainable.values().forEach(trainableVector::push_back);
-        this.optimizer = optimizer;
-        this.lossFunction = loss;
-        this.groups = List.copyOf(groups);
+        this.optimizer = setup.optimizer();
+        this.lossFunction = setup.loss();
+        this.groups = setup.groups();
         this.open = new boolean[groups.size()];
-        this.schedule = schedule;
-        this.scaler = scaler;
+        this.schedule = setup.schedule();
+        this.scaler = setup.scaler();
         this.data = data;
-        this.ema = emaDecay == null ? null : new Ema(trainable, emaDecay);
+        this.ema = setup.emaDecay() == null ? null : new Ema(trainable, setup.emaDecay());
         this.checkpointer = checkpointer;
         this.sink = sink;
-        this.plan = plan;
-        this.trainTextEncoder = trainTextEncoder;
+        this.plan = setup.plan();
+        this.trainTextEncoder = setup.trainTextEncoder();
         this.special = model.config().decoder().specialToken();
         this.dist = dist;
-        this.gradientSync = dist == null ? null : new GradientSync(dist);
+        this.gradientSync = new GradientSync(dist);
     }
 
     /**
@@ -107,9 +105,7 @@ public final class Trainer {
         if (resumeFrom != null) {
             restore(resumeFrom);
         }
-        if (dist != null) {
-            dist.requireSame("resume step (checkpoint)", step);
-        }
+        dist.requireSame("resume step (checkpoint)", step);
         Outcome outcome = Outcome.COMPLETED;
         while (step < plan.totalSteps()) {
             sink.step(trainStep());
@@ -122,7 +118,7 @@ public final class Trainer {
                 }
             }
             // Every rank must stop at the same step, whichever of them saw the signal.
-            if (dist == null ? stop.get() : dist.any(stop.get())) {
+            if (dist.any(stop.get())) {
                 outcome = Outcome.INTERRUPTED;
             }
             // A new best is checkpointed at once, or "keep best" would keep whichever checkpoint came next.
@@ -134,9 +130,10 @@ public final class Trainer {
                 break;
             }
         }
-        if (dist != null) {
-            sink.message(String.format("gradient all-reduce over %d ranks: %.1f ms per step in flight, %.1f ms of it after backward",
-                    dist.worldSize(), dist.allReduceSecondsPerStep() * 1000, dist.exposedAllReduceSecondsPerStep() * 1000));
+        if (dist.worldSize() > 1) {
+            sink.message(String.format("gradient all-reduce over %d ranks: %.1f ms per step in flight, %.1f ms of it after backward; "
+                    + "%.0f%% of the buckets started during backward", dist.worldSize(), dist.allReduceSecondsPerStep() * 1000,
+                    dist.exposedAllReduceSecondsPerStep() * 1000, 100 * dist.overlappedBucketShare()));
         }
         return new Result(outcome, step, bestValidLoss, bestStep, tokensSeen, scaler.skippedSteps());
     }
@@ -146,17 +143,15 @@ public final class Trainer {
      * First every rank proves its trained weights are bit-identical to rank 0's: rank 0 saves them for all.
      */
     private void saveCheckpoint(boolean best, Outcome outcome) {
-        if (dist != null) {
+        if (dist.worldSize() > 1) {
             dist.requireSame("trained weights at step " + step, Distributed.bitChecksum(trainable.values()));
         }
-        if (dist == null || dist.isMain()) {
+        if (dist.isMain()) {
             Checkpointer.Saved saved = checkpointer.save(state(outcome), trainable, ema == null ? null : ema.averages(), optimizer, best);
             sink.message("checkpoint " + saved.dir().getFileName() + (best ? " (best so far)" : "")
-                    + (dist == null ? "" : " (weights bit-identical on all " + dist.worldSize() + " ranks)"));
+                    + (dist.worldSize() == 1 ? "" : " (weights bit-identical on all " + dist.worldSize() + " ranks)"));
         }
-        if (dist != null) {
-            dist.barrier();
-        }
+        dist.barrier();
         lastCheckpointStep = step;
     }
 
@@ -175,7 +170,7 @@ public final class Trainer {
             for (int micro = 0; micro < plan.gradAccum(); micro++) {
                 Batch batch = data.trainBatch(epoch, batchInEpoch);
                 advanceDataPosition();
-                if (gradientSync != null && micro == plan.gradAccum() - 1) {
+                if (micro == plan.gradAccum() - 1) {
                     gradientSync.arm(openParameters()); // the last backward of the step averages while it runs
                 }
                 Forward forward = forward(batch, scaler.scale() / plan.gradAccum());
@@ -187,16 +182,14 @@ public final class Trainer {
                 addInto(ce, result.perCodebook(), plan.gradAccum());
                 tokens += batch.tokens();
             }
-            if (dist != null) {
-                gradientSync.finish();
-                // Every rank reports (and decides on) the same numbers: the mean loss, the total tokens.
-                double[] global = dist.sum(concat(loss, ce, tokens));
-                loss = global[0] / dist.worldSize();
-                for (int k = 0; k < codebooks; k++) {
-                    ce[k] = global[1 + k] / dist.worldSize();
-                }
-                tokens = Math.round(global[codebooks + 1]);
+            gradientSync.finish();
+            // Every rank reports (and decides on) the same numbers: the mean loss, the total tokens.
+            double[] global = dist.sum(concat(loss, ce, tokens));
+            loss = global[0] / dist.worldSize();
+            for (int k = 0; k < codebooks; k++) {
+                ce[k] = global[1 + k] / dist.worldSize();
             }
+            tokens = Math.round(global[codebooks + 1]);
             if (!Double.isFinite(loss) && !scaler.enabled()) {
                 throw new DivergedException(step + 1, "the loss", loss, lastCheckpointStep);
             }
@@ -288,11 +281,9 @@ public final class Trainer {
         if (ema != null) {
             ema.swapIn();
         }
-        int rank = dist == null ? 0 : dist.rank();
-        int ranks = dist == null ? 1 : dist.worldSize();
         try (NoGradGuard noGrad = new NoGradGuard()) {
-            for (int i = rank; i < batches; i += ranks) { // rank r evaluates batches r, r + R, ...
-                if (dist == null && stop.get()) {
+            for (int i = dist.rank(); i < batches; i += dist.worldSize()) { // rank r evaluates batches r, r + R, ...
+                if (dist.worldSize() == 1 && stop.get()) {
                     return false;
                 }
                 try (PointerScope scope = new PointerScope()) {
@@ -306,11 +297,9 @@ public final class Trainer {
                 ema.swapOut();
             }
         }
-        if (dist != null) {
-            double[] global = dist.sum(concat(loss, ce)); // each rank summed its share of loss / batches
-            loss = global[0];
-            System.arraycopy(global, 1, ce, 0, codebooks);
-        }
+        double[] global = dist.sum(concat(loss, ce)); // each rank summed its share of loss / batches
+        loss = global[0];
+        System.arraycopy(global, 1, ce, 0, codebooks);
         boolean best = Double.isNaN(bestValidLoss) || loss < bestValidLoss;
         if (best) {
             bestValidLoss = loss;
@@ -365,7 +354,7 @@ public final class Trainer {
         rng.data_ptr_byte().get(bytes);
         String finished = outcome == Outcome.EARLY_STOPPED ? FINISHED_EARLY : step >= plan.totalSteps() ? FINISHED : null;
         return new TrainerState(step, epoch, batchInEpoch, scaler.state(), Base64.getEncoder().encodeToString(bytes),
-                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, worldSize(), plan.totalSteps(), finished, Map.of());
+                bestValidLoss, bestStep, evalsWithoutImprovement, tokensSeen, dist.worldSize(), plan.totalSteps(), finished, Map.of());
     }
 
     /** Puts the weights, optimizer, data position, RNG and bookkeeping back as the checkpoint has them. */
@@ -376,17 +365,17 @@ public final class Trainer {
         epoch = s.epoch();
         batchInEpoch = s.batchInEpoch();
         int savedWorld = s.worldSize() == null ? 1 : s.worldSize();
-        if (savedWorld != worldSize()) {
+        if (savedWorld != dist.worldSize()) {
             // The position is counted in global batches, whose size scales with the ranks: continue the epoch
             // at the first batch that starts at or after the tracks already seen.
             long seen = batchInEpoch * data.batchSize() * savedWorld;
-            batchInEpoch = (seen + (long) data.batchSize() * worldSize() - 1) / ((long) data.batchSize() * worldSize());
+            batchInEpoch = (seen + (long) data.batchSize() * dist.worldSize() - 1) / ((long) data.batchSize() * dist.worldSize());
             if (batchInEpoch >= data.batchesPerEpoch()) {
                 batchInEpoch = 0;
                 epoch++;
             }
-            sink.message("resuming on " + processes(worldSize()) + " instead of " + processes(savedWorld) + ": the global batch is now "
-                    + data.batchSize() * worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
+            sink.message("resuming on " + processes(dist.worldSize()) + " instead of " + processes(savedWorld) + ": the global batch is now "
+                    + data.batchSize() * dist.worldSize() + " segments (was " + data.batchSize() * savedWorld + "); epoch " + epoch
                     + " continues at batch " + batchInEpoch + ", and the data order from here differs from an uninterrupted run");
         }
         scaler.restore(s.lossScale());
@@ -437,10 +426,6 @@ public final class Trainer {
 
     private static String processes(int count) {
         return count + (count == 1 ? " process" : " processes");
-    }
-
-    private int worldSize() {
-        return dist == null ? 1 : dist.worldSize();
     }
 
     public long step() {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.KernelsConfig;
 import dev.retune.train.AdamWOptimizer;
-import dev.retune.train.LossScaler;
 import dev.retune.train.ParamGroup;
 import java.io.IOException;
 import java.nio.file.Files;

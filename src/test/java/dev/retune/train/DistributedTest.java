@@ -59,8 +59,8 @@ class DistributedTest {
             if (dist.rank() == 0) {
                 c.mul(new Scalar(4.0)).sum().backward();
             }
-            int startedDuringBackward = sync.started(); // rank 0's bucket is complete: it is already on the wire
-            sync.finish();
+            sync.finish(); // rank 0's bucket was complete during backward: it went on the wire then
+            double startedDuringBackward = dist.overlappedBucketShare();
             return new double[] {a.grad().select(0, 2).item_double(), b.grad().select(0, 1).select(0, 1).item_double(),
                 c.grad().select(0, 4).item_double(), dist.sum(new double[] {r, 10 * r})[1], dist.sum(new double[] {r})[0], startedDuringBackward};
         });

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.config.ConfigException;
+import dev.retune.config.ConfigLoader;
+import dev.retune.config.ScheduleConfig.Kind;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The learning rate per optimizer step (0-based: the first step taken is step 0). */
@@ -14,7 +18,7 @@ class LrScheduleTest {
 
     @Test
     void warmupRisesLinearlyFromBaseOverWarmupToBase() {
-        LrSchedule schedule = new LrSchedule("cosine", BASE, 5, 100, 0.1);
+        LrSchedule schedule = new LrSchedule(Kind.COSINE, BASE, 5, 100, 0.1);
 
         assertEquals(BASE / 5, schedule.lr(0), EPS, "the first step is not trained at lr 0");
         assertEquals(BASE, schedule.lr(4), EPS, "the last warm-up step reaches the base rate");
@@ -27,7 +31,7 @@ class LrScheduleTest {
 
     @Test
     void cosineFallsMonotonicallyToTheFloorAtTotalSteps() {
-        LrSchedule schedule = new LrSchedule("cosine", BASE, 10, 110, 0.1);
+        LrSchedule schedule = new LrSchedule(Kind.COSINE, BASE, 10, 110, 0.1);
 
         for (long step = 10; step < 110; step++) {
             assertTrue(schedule.lr(step + 1) <= schedule.lr(step), "non-increasing at step " + step);
@@ -41,7 +45,7 @@ class LrScheduleTest {
 
     @Test
     void linearFallsInEqualStepsToTheFloor() {
-        LrSchedule schedule = new LrSchedule("linear", BASE, 0, 40, 0.25);
+        LrSchedule schedule = new LrSchedule(Kind.LINEAR, BASE, 0, 40, 0.25);
 
         double fall = schedule.lr(0) - schedule.lr(1);
         assertTrue(fall > 0);
@@ -54,7 +58,7 @@ class LrScheduleTest {
 
     @Test
     void constantStaysAtBaseAfterWarmupWhateverTheFloor() {
-        LrSchedule schedule = new LrSchedule("constant", BASE, 3, 50, 0.1);
+        LrSchedule schedule = new LrSchedule(Kind.CONSTANT, BASE, 3, 50, 0.1);
 
         assertEquals(BASE / 3, schedule.lr(0), EPS);
         for (long step = 2; step <= 60; step++) {
@@ -64,14 +68,14 @@ class LrScheduleTest {
 
     @Test
     void noWarmupStartsAtTheBaseRate() {
-        for (String kind : new String[] {"cosine", "linear", "constant"}) {
-            assertEquals(BASE, new LrSchedule(kind, BASE, 0, 100, 0.0).lr(0), EPS, kind);
+        for (Kind kind : new Kind[] {Kind.COSINE, Kind.LINEAR, Kind.CONSTANT}) {
+            assertEquals(BASE, new LrSchedule(kind, BASE, 0, 100, 0.0).lr(0), EPS, kind.name());
         }
     }
 
     @Test
     void stepsPastTheEndStayAtTheFloor() {
-        for (String kind : new String[] {"cosine", "linear"}) {
+        for (Kind kind : new Kind[] {Kind.COSINE, Kind.LINEAR}) {
             LrSchedule schedule = new LrSchedule(kind, BASE, 4, 20, 0.05);
             for (long step = 20; step < 200; step += 7) {
                 assertEquals(0.05 * BASE, schedule.lr(step), EPS, kind + " at step " + step);
@@ -81,7 +85,7 @@ class LrScheduleTest {
 
     @Test
     void floorOfZeroEndsAtZeroAndNeverGoesNegative() {
-        LrSchedule schedule = new LrSchedule("cosine", BASE, 0, 30, 0.0);
+        LrSchedule schedule = new LrSchedule(Kind.COSINE, BASE, 0, 30, 0.0);
 
         assertEquals(0.0, schedule.lr(30), EPS);
         for (long step = 0; step < 100; step++) {
@@ -91,7 +95,7 @@ class LrScheduleTest {
 
     @Test
     void warmupLongerThanTheRunNeverExceedsTheBaseRate() {
-        LrSchedule schedule = new LrSchedule("cosine", BASE, 50, 20, 0.1);
+        LrSchedule schedule = new LrSchedule(Kind.COSINE, BASE, 50, 20, 0.1);
 
         for (long step = 0; step < 60; step++) {
             assertTrue(schedule.lr(step) <= BASE + EPS && schedule.lr(step) > 0, "step " + step + ": " + schedule.lr(step));
@@ -99,14 +103,14 @@ class LrScheduleTest {
     }
 
     @Test
-    void unknownKindIsRejectedNamingTheKey() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new LrSchedule("step", BASE, 0, 10, 0));
+    void unknownKindIsRejectedByTheConfigNamingTheKeyNotRunAsAConstantRate() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.fromOverrides(List.of("schedule.kind=step")));
         assertTrue(e.getMessage().contains("schedule.kind") && e.getMessage().contains("step"), e.getMessage());
     }
 
     @Test
     void slantedTriangularRisesShortlyThenFallsLongToOneOverRatio() {
-        LrSchedule schedule = new LrSchedule("slanted_triangular", BASE, 0, 100, 0.0, 0.1, 32);
+        LrSchedule schedule = new LrSchedule(Kind.SLANTED_TRIANGULAR, BASE, 0, 100, 0.0, 0.1, 32);
 
         assertEquals(BASE / 32, schedule.lr(0), EPS, "starts at the floor");
         assertEquals(BASE, schedule.lr(10), EPS, "peaks at cut_frac of the run");

@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -88,7 +88,7 @@ class ResumeTest {
                 }
             }
         };
-        return new TrainRun(config, runDir).run(new TrainRun.Output(true, new StringWriter(), (done, total) -> { }, stopper), stop);
+        return new TrainRun(config, runDir).run(new TrainRun.Output(true, new StringWriter(), ProgressListener.NONE, stopper), stop);
     }
 
     private static double[] losses(Path runDir) throws Exception {

@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -137,7 +138,7 @@ class TrainingBehaviourTest {
         Path runDir = dir.resolve("stop-in-eval");
 
         Trainer.Result result = new TrainRun(ConfigLoader.load(yaml, List.of("eval.every=2", "train.max_steps=10")), runDir)
-                .run(new TrainRun.Output(true, new StringWriter(), (done, total) -> { }, signal), stop);
+                .run(new TrainRun.Output(true, new StringWriter(), ProgressListener.NONE, signal), stop);
 
         assertEquals(Trainer.Outcome.INTERRUPTED, result.outcome());
         assertEquals(2, result.steps());
@@ -406,7 +407,7 @@ class TrainingBehaviourTest {
         Path runDir = dir.resolve(name);
         var config = ConfigLoader.load(yaml, List.of(overrides));
         Trainer.Result result = new TrainRun(config, runDir)
-                .run(new TrainRun.Output(true, new StringWriter(), (done, total) -> { }, null), new AtomicBoolean());
+                .run(new TrainRun.Output(true, new StringWriter(), ProgressListener.NONE, null), new AtomicBoolean());
         return new Run(runDir, result);
     }
 
