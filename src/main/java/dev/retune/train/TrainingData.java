@@ -124,7 +124,13 @@ public final class TrainingData {
                     ? TokenCrop.crop(example.codes(), frames, options.minSegmentRatio(), pad, options.seed(), epoch, sample)
                     : TokenCrop.first(example.codes(), frames, pad);
             for (int i = 0; i < k * frames; i++) {
-                codes[b * k * frames + i] = crop.codes()[i];
+                short code = crop.codes()[i];
+                // Checked here, on the host, so the loss needs no device-to-host sync to validate its targets.
+                if (code < 0 || code > pad) {
+                    throw new TrainingException(example.track().file() + ": its cached codec tokens hold " + code + ", outside the model's "
+                            + "codebook [0, " + pad + "): a damaged token cache entry, or one of another codec; delete it from data.cache_dir");
+                }
+                codes[b * k * frames + i] = code;
             }
             realFrames[b] = crop.realFrames();
             texts.add(training ? trainingText(example.track(), epoch, sample) : example.track().description());

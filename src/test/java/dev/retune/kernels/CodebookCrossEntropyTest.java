@@ -93,9 +93,27 @@ class CodebookCrossEntropyTest {
         assertMessage("targets must be [Long]", () -> fused.forward(logits, t.tokens().to(ScalarType.Int), t.valid()));
         assertMessage("targets must have shape [2, 4, 9]", () -> fused.forward(logits, t.tokens().narrow(2, 0, 8).contiguous(), t.valid()));
         assertMessage("mask must be [Bool]", () -> fused.forward(logits, t.tokens(), t.valid().to(ScalarType.Long)));
+    }
+
+    @Test
+    void aTargetOutOfRangeGivesANaNLossForItsCodebookOnlyAsTheKernelDoes() {
+        Tensor logits = torch.randn(2, 4, 9, 33);
+        CodebookLoss.Targets t = CodebookLoss.targets(labels(), SPECIAL);
         Tensor outOfRange = t.tokens().clone();
         outOfRange.select(1, 1).select(1, 4).fill_(new Scalar(33));
-        assertMessage("targets of valid positions must lie in [0, 33)", () -> fused.forward(logits, outOfRange, t.valid()));
+        Tensor valid = t.valid().clone();
+        valid.select(1, 1).select(1, 4).fill_(new Scalar(1));
+
+        CodebookCrossEntropy.Result result = fused.forwardBackward(logits, outOfRange, valid, 1.0);
+
+        assertTrue(Double.isNaN(result.loss().item_double()));
+        assertTrue(Double.isNaN(result.perCodebook().get(1).item_double()));
+        for (int k : new int[] {0, 2, 3}) {
+            assertTrue(Double.isFinite(result.perCodebook().get(k).item_double()), "codebook " + k);
+        }
+        outOfRange.select(1, 1).select(1, 4).fill_(new Scalar(-1)); // and masked, it is never read
+        valid.select(1, 1).select(1, 4).fill_(new Scalar(0));
+        assertTrue(Double.isFinite(fused.forward(logits, outOfRange, valid).loss().item_double()));
     }
 
     static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
