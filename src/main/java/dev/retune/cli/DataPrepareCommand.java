@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;

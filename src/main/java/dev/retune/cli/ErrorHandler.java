@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.Failure;
 import dev.retune.RetuneException;
 import picocli.CommandLine;

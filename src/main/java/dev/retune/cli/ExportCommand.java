@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.generate.CheckpointChoice;

@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig;
 import dev.retune.data.AudioEncoder;

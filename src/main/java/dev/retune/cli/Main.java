@@ -1,5 +1,7 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
+import dev.retune.bench.BenchCommand;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;

@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
-import dev.retune.data.DemoDataset;
+import dev.retune.ExitCode;
+import dev.retune.data.demo.DemoDataset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

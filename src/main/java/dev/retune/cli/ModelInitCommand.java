@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;

@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.model.DecoderConfig;
 import dev.retune.model.EncodecConfig;
 import dev.retune.model.ModelSummary;

@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.ModelVerifier;
 import dev.retune.model.Safetensors;

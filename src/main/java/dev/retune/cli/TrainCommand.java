@@ -1,11 +1,13 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.run.RunFolder;
-import dev.retune.train.Distributed;
+import dev.retune.train.distributed.Distributed;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
+import dev.retune.train.distributed.LocalLauncher;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -55,15 +55,15 @@ public final class Checkpointer {
     private final int keepLast;
     private final boolean keepBest;
 
-    /**
-     * @param keepLast how many of the newest checkpoints to keep
-     * @param keepBest also keep the one with the best validation loss (named by {@code best}) however old it is
-     */
     /** Keeps the best checkpoint too; for readers (verify, latest) the pruning settings do not matter. */
     public Checkpointer(Path runDir, int keepLast) {
         this(runDir, keepLast, true);
     }
 
+    /**
+     * @param keepLast how many of the newest checkpoints to keep
+     * @param keepBest also keep the one with the best validation loss (named by {@code best}) however old it is
+     */
     public Checkpointer(Path runDir, int keepLast, boolean keepBest) {
         this.folder = new RunFolder(runDir);
         this.root = folder.checkpoints();

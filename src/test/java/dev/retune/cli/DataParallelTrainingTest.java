@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.retune.ExitCode;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;

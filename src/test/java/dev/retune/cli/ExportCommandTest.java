@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.ExitCode;
 import dev.retune.run.Checkpointer;
 import dev.retune.train.DemoSubset;
 import dev.retune.data.FileHash;

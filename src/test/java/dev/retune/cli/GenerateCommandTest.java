@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.ExitCode;
 import dev.retune.adapt.Lora;
 import dev.retune.adapt.LoraConfig;
 import dev.retune.adapt.PeftAdapter;

@@ -3,6 +3,7 @@ package dev.retune.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.ExitCode;
 import dev.retune.model.Safetensors;
 import dev.retune.model.SafetensorsWriter;
 import java.net.URISyntaxException;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.retune.ExitCode;
 import dev.retune.run.Checkpointer;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.retune.cli;
 
+import dev.retune.ExitCode;
 import dev.retune.train.DemoSubset;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.train.EvalMetrics;
-import dev.retune.train.JsonlSink;
-import dev.retune.train.StepMetrics;
+import dev.retune.train.metrics.EvalMetrics;
+import dev.retune.train.metrics.JsonlSink;
+import dev.retune.train.metrics.StepMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

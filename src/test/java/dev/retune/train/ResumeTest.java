@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
+import dev.retune.train.metrics.MetricsSink;
+import dev.retune.train.metrics.StepMetrics;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -14,6 +14,7 @@ import dev.retune.config.ConfigLoader;
 import dev.retune.model.Safetensors;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.TrainerState;
+import dev.retune.train.metrics.MetricsSink;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
