@@ -1,6 +1,5 @@
 package dev.retune.data;
 
-import dev.retune.model.ModelException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,7 +32,7 @@ public final class AtomicFile {
             }
             Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new ModelException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new WriteException("cannot write " + target + ": " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(temp);

@@ -1,7 +1,6 @@
 package dev.retune.train.distributed;
 
 import dev.retune.ExitCode;
-import dev.retune.cli.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,6 +28,8 @@ public final class LocalLauncher {
     /** Environment variable naming the launcher's pid, so a worker can notice it is orphaned. */
     public static final String LAUNCHER_PID = "RETUNE_LAUNCHER_PID";
     private static final long GRACE_SECONDS = 120;
+    /** Named, not referenced: the launcher sits below the command line it starts. */
+    private static final String MAIN = "dev.retune.cli.Main";
 
     private LocalLauncher() {}
 
@@ -63,7 +64,7 @@ public final class LocalLauncher {
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
+        command.add(MAIN);
         command.addAll(args);
         return command;
     }
