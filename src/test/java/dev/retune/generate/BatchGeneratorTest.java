@@ -123,7 +123,7 @@ class BatchGeneratorTest {
         int frames = Generator.window(source.model().config().decoder()) + 20; // two windows
         List<String> prompts = List.of("a calm piano", "punchy drums");
         List<Double> seconds = new ArrayList<>();
-        new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(frames, SamplerOptions.DEFAULTS, 7, 2), null, Map.of())
+        new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(frames, Sampling.DEFAULTS, 7, 2), null, Map.of())
                 .run(prompts.iterator(), i -> dir.resolve("long-" + i + ".flac"), (index, prompt, file, length) -> seconds.add(length));
 
         TextTokenizer.Batch text = tokenizer.encode(prompts, 256);
@@ -137,7 +137,7 @@ class BatchGeneratorTest {
     }
 
     private static BatchGenerator generator(int batchSize) {
-        return new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(FRAMES, SamplerOptions.DEFAULTS, 7, batchSize), null,
+        return new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(FRAMES, Sampling.DEFAULTS, 7, batchSize), null,
                 Map.of("seed", 7));
     }
 }
