@@ -109,13 +109,8 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         GenerationRequest request = request();
         PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
         Generation.Summary summary;
-        try (Log.Route messages = Log.routeTo(line -> {
-                stderr.println(line);
-                stderr.flush();
-            });
-             Bar bar = new Bar()) {
+        try (Log.Route messages = routeMessages(); Bar bar = new Bar()) {
             summary = Generation.run(request, audio -> {
                 stdout.printf("%s  %.2f s  \"%s\"%n", audio.file(), audio.seconds(), audio.prompt());
                 stdout.flush();
@@ -138,6 +133,15 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+    }
+
+    /** The library's messages (the checkpoint taken, damaged ones skipped) to this command's stderr, as they come. */
+    private Log.Route routeMessages() {
+        PrintWriter stderr = spec.commandLine().getErr();
+        return Log.routeTo(line -> {
+            stderr.println(line);
+            stderr.flush();
+        });
     }
 
     /** The progress bar, from the first report on: once the prompts are counted and the model is loaded. */
