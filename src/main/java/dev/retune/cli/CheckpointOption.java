@@ -23,7 +23,7 @@ final class CheckpointOption implements CommandLine.ITypeConverter<CheckpointCho
     /** Prints the step taken and why, after any damaged checkpoints skipped on the way. */
     static void announce(PrintWriter err, Path run, CheckpointChoice.Chosen chosen) {
         chosen.warnings().forEach(warning -> err.println("warning: " + warning));
-        err.printf("using checkpoint step %d of %s (%s)%n", chosen.step(), run, chosen.reason());
+        err.println(chosen.describe(run));
         err.flush();
     }
 }

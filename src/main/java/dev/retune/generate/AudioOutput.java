@@ -1,22 +1,14 @@
 package dev.retune.generate;
 
 import dev.retune.data.AudioEncoder;
-import dev.retune.data.AudioException;
-import dev.retune.data.AtomicFile;
 import dev.retune.model.EncodecModel;
 import dev.retune.model.StreamingDecoder;
-import dev.retune.data.FileHash;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A batch's codes → one audio file per item (format by extension, via FFmpeg), decoded and written as the codes come:
@@ -24,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
  * samples go straight to its file's encoder. Nothing here grows with the length of the audio.
  *
  * <p>The files appear on {@link #finish()}, each complete (see {@link AudioEncoder.Writer}); closing an output that was
- * not finished leaves none of them. {@link #writeSidecar} then describes a finished file.
+ * not finished leaves none of them.
  */
 public final class AudioOutput implements AutoCloseable {
 
@@ -129,23 +121,5 @@ public final class AudioOutput implements AutoCloseable {
         for (AudioEncoder.Writer writer : writers) {
             writer.close();
         }
-    }
-
-    /**
-     * Writes {@code FILE.json} (atomically) with the given fields plus the file's length and sha256, for a finished
-     * audio file: a sidecar only ever describes a complete file. Every failure names the file.
-     */
-    public static void writeSidecar(Path file, Map<String, Object> fields, int sampleRate, long frames) {
-        Map<String, Object> sidecar = new LinkedHashMap<>(fields);
-        sidecar.put("file", file.getFileName().toString());
-        sidecar.put("sample_rate", sampleRate);
-        sidecar.put("seconds", (double) frames / sampleRate);
-        try {
-            sidecar.put("sha256", FileHash.sha256(file));
-        } catch (UncheckedIOException e) {
-            throw new AudioException(file, "cannot read back what was written: " + e.getMessage());
-        }
-        AtomicFile.writeString(file.resolveSibling(file.getFileName() + ".json"),
-                JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build().writeValueAsString(sidecar) + "\n");
     }
 }

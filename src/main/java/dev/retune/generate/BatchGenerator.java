@@ -5,9 +5,9 @@ import dev.retune.model.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -22,9 +22,7 @@ import org.bytedeco.pytorch.Tensor;
  * from each other while a single batch keeps the plain seed. A file is written atomically, audio first, then its
  * sidecar; a rerun replaces both.
  */
-public final class BatchGenerator {
-
-    /** Longest text prompt, in tokens; longer ones are truncated (MusicGen's T5 was trained on short captions). */
+final class BatchGenerator {
 
     /**
      * @param frames    codec frames to generate per prompt (≥ 1)
@@ -32,8 +30,8 @@ public final class BatchGenerator {
      * @param seed      fixes every random draw
      * @param batchSize prompts generated together (≥ 1)
      */
-    public record Settings(int frames, SamplerOptions sampler, long seed, int batchSize) {
-        public Settings {
+    record Settings(int frames, SamplerOptions sampler, long seed, int batchSize) {
+        Settings {
             if (frames < 1) {
                 throw new IllegalArgumentException("frames: expected ≥ 1, found " + frames);
             }
@@ -43,59 +41,50 @@ public final class BatchGenerator {
         }
     }
 
-    /** Told after each file is written. */
-    @FunctionalInterface
-    public interface Listener {
-        /**
-         * @param index   the prompt's place in the list (0-based)
-         * @param seconds the length of the audio written
-         */
-        void written(long index, String prompt, Path file, double seconds);
-    }
-
-    /** @param seconds wall time spent generating tokens (without decoding and writing) */
-    public record Result(long prompts, double seconds) {}
-
     private final ModelSource source;
     private final TextTokenizer tokenizer;
     private final Settings settings;
     private final Tensor continuation;
-    private final Map<String, Object> sidecar;
+    private final Sidecar.Settings sidecar;
 
     /**
      * @param continueFrom audio every output continues (null for none): the output is that audio plus the new frames
-     * @param sidecar      fields written into every sidecar after the prompt (settings, model identity)
+     * @param sidecar      what every sidecar says about the generation (settings, model identity)
      */
-    public BatchGenerator(ModelSource source, TextTokenizer tokenizer, Settings settings, Path continueFrom, Map<String, Object> sidecar) {
+    BatchGenerator(ModelSource source, TextTokenizer tokenizer, Settings settings, Path continueFrom, Sidecar.Settings sidecar) {
         this.source = source;
         this.tokenizer = tokenizer;
         this.settings = settings;
         // The generator continues at most one window of the prompt: later frames are all that need keeping.
         this.continuation = continueFrom == null ? null
                 : PromptAudio.codes(source.model().audio_encoder, continueFrom, Generator.window(source.model().config().decoder()));
-        this.sidecar = Map.copyOf(sidecar);
+        this.sidecar = sidecar;
     }
 
-    /** Generates every prompt and writes prompt i's audio to {@code files.apply(i)}. */
-    public Result run(Iterator<String> prompts, LongFunction<Path> files, Listener listener) {
+    /**
+     * Generates every prompt, writes prompt i's audio to {@code files.apply(i)} and hands each file to {@code written}
+     * once it and its sidecar are in place. {@code stop} is looked at before each batch: once set, no further batch
+     * starts.
+     */
+    Generation.Summary run(Iterator<String> prompts, LongFunction<Path> files, AtomicBoolean stop, Consumer<GeneratedAudio> written) {
         long index = 0;
         double seconds = 0;
-        for (long batch = 0; prompts.hasNext(); batch++) {
+        for (long batch = 0; !stop.get() && prompts.hasNext(); batch++) {
             List<String> texts = new ArrayList<>(settings.batchSize());
             while (texts.size() < settings.batchSize() && prompts.hasNext()) {
                 texts.add(prompts.next());
             }
-            seconds += generate(texts, index, settings.seed() + (batch << 32), files, listener);
+            seconds += generate(texts, index, settings.seed() + (batch << 32), files, written);
             index += texts.size();
         }
-        return new Result(index, seconds);
+        return new Generation.Summary(index, settings.frames(), seconds);
     }
 
     /**
      * One batch, with every tensor it makes freed at the end; returns the seconds spent generating tokens. The codes go
      * to the files window by window as they are generated.
      */
-    private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Listener listener) {
+    private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Consumer<GeneratedAudio> written) {
         try (PointerScope scope = new PointerScope()) {
             TextTokenizer.Batch text = tokenizer.encode(texts, TextTokenizer.MAX_PROMPT_TOKENS);
             Tensor prompt = continuation == null ? null : continuation.repeat(texts.size(), 1, 1); // [B, K, P]
@@ -104,20 +93,18 @@ public final class BatchGenerator {
                 paths.add(files.apply(first + i));
             }
             double seconds;
-            long frames;
+            long samples;
             try (AudioOutput output = AudioOutput.open(source.model().audio_encoder, paths)) {
                 seconds = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), prompt,
                         settings.frames(), settings.sampler(), seed, ProgressListener.NONE, output::push);
                 output.finish();
-                frames = output.frames();
+                samples = output.frames();
             }
             int sampleRate = source.model().config().audioEncoder().samplingRate();
             for (int i = 0; i < texts.size(); i++) {
-                Map<String, Object> fields = new LinkedHashMap<>();
-                fields.put("prompt", texts.get(i));
-                fields.putAll(sidecar);
-                AudioOutput.writeSidecar(paths.get(i), fields, sampleRate, frames);
-                listener.written(first + i, texts.get(i), paths.get(i), (double) frames / sampleRate);
+                Sidecar described = Sidecar.of(paths.get(i), texts.get(i), sidecar, sampleRate, samples);
+                described.writeNextTo(paths.get(i));
+                written.accept(new GeneratedAudio(first + i, paths.get(i), described));
             }
             return seconds;
         }

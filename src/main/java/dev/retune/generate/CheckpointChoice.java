@@ -30,6 +30,11 @@ public record CheckpointChoice(Rule rule, long step) {
         public long step() {
             return saved.state().step();
         }
+
+        /** The line that tells a person which checkpoint of {@code run} is used and why. */
+        public String describe(Path run) {
+            return "using checkpoint step " + step() + " of " + run + " (" + reason + ")";
+        }
     }
 
     public CheckpointChoice {

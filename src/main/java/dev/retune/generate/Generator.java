@@ -105,7 +105,7 @@ public final class Generator {
                     GeneratorResult part = generate(model, textIds, textMask, context, count, options, seed + w, true, progress);
                     Tensor fresh = part.codes().narrow(2, contextFrames, count); // [B, K, count]
                     output.accept(fresh);
-                    Tensor joined = context == null ? fresh : cat2(context, fresh);
+                    Tensor joined = context == null ? fresh : cat(context, fresh, 2);
                     long kept = Math.min(keep, joined.size(2));
                     Tensor next = joined.narrow(2, joined.size(2) - kept, kept).clone(); // [B, K, kept]
                     next.retainReference();
@@ -133,13 +133,6 @@ public final class Generator {
         }
     }
 
-    private static Tensor cat2(Tensor a, Tensor b) {
-        TensorVector both = new TensorVector();
-        both.push_back(a);
-        both.push_back(b);
-        return torch.cat(both, 2);
-    }
-
     private static Tensor generateDelayed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt,
             int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
         DecoderConfig config = model.config().decoder();
@@ -151,7 +144,7 @@ public final class Generator {
         Conditioning text = model.condition(textIds, textMask);
         if (options.usesGuidance()) {
             Conditioning none = text.nulled();
-            text = new Conditioning(cat(text.states(), none.states()), cat(text.mask(), none.mask())); // [2B, ...]
+            text = new Conditioning(cat(text.states(), none.states(), 0), cat(text.mask(), none.mask(), 0)); // [2B, ...]
         }
         Tensor states = text.states();
         Tensor attentionMask = text.attentionMask();
@@ -196,13 +189,14 @@ public final class Generator {
 
     /** [B, K, n] → [2B, K, n] when guidance batches the null condition, else unchanged. */
     private static Tensor batched(Tensor ids, SamplerOptions options) {
-        return options.usesGuidance() ? cat(ids, ids) : ids;
+        return options.usesGuidance() ? cat(ids, ids, 0) : ids;
     }
 
-    private static Tensor cat(Tensor a, Tensor b) {
+    /** a and b joined along {@code dim}. */
+    private static Tensor cat(Tensor a, Tensor b, long dim) {
         TensorVector both = new TensorVector();
         both.push_back(a);
         both.push_back(b);
-        return torch.cat(both, 0);
+        return torch.cat(both, dim);
     }
 }

@@ -27,6 +27,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer, String identity, Adaptation adaptation,
                           Path base, CheckpointChoice.Chosen checkpoint) {
 
+    /** The model {@code location} names, on {@code device}. */
+    public static ModelSource load(ModelLocation location, Device device) {
+        return location.run() == null ? folder(location.folder(), location.adapters(), device)
+                : run(location.run(), location.checkpoint(), device);
+    }
+
     /** A model folder, with zero or more PEFT adapter folders applied in order. */
     public static ModelSource folder(Path dir, List<Path> adapters, Device device) {
         MusicgenForConditionalGeneration model = ModelFolder.load(dir, ScalarType.Float, device).model();

@@ -12,7 +12,7 @@ import java.util.NoSuchElementException;
  * {@code .csv} file gives its prompt column ({@link CsvPrompts}). Files must be UTF-8; an unreadable file or line is a
  * {@link dev.retune.data.DatasetException} naming the file and the line. Holds at most one prompt read ahead.
  */
-public final class PromptReader implements Iterator<String>, AutoCloseable {
+final class PromptReader implements Iterator<String>, AutoCloseable {
 
     private final Iterator<String> texts;
     private final Utf8Lines lines;
@@ -26,7 +26,7 @@ public final class PromptReader implements Iterator<String>, AutoCloseable {
     }
 
     /** {@code texts}, then the prompts of {@code file} (null for none). */
-    public static PromptReader open(List<String> texts, Path file) {
+    static PromptReader open(List<String> texts, Path file) {
         if (file == null) {
             return new PromptReader(texts.iterator(), null, null);
         }
@@ -41,7 +41,7 @@ public final class PromptReader implements Iterator<String>, AutoCloseable {
     }
 
     /** Reads every prompt once without keeping any: checks the whole file before generation starts, and counts. */
-    public static long count(List<String> texts, Path file) {
+    static long count(List<String> texts, Path file) {
         long count = 0;
         try (PromptReader reader = open(texts, file)) {
             for (; reader.hasNext(); reader.next()) {

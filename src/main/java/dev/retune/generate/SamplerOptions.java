@@ -14,13 +14,6 @@ import dev.retune.config.KernelsConfig;
  */
 public record SamplerOptions(double temperature, int topK, double topP, double guidanceScale, KernelsConfig.Mode kernel) {
 
-    /** MusicGen's defaults: temperature 1, top-k 250, top-p off, guidance 3. */
-    public static final SamplerOptions DEFAULTS = new SamplerOptions(1.0, 250, 0.0, 3.0);
-
-    public SamplerOptions(double temperature, int topK, double topP, double guidanceScale) {
-        this(temperature, topK, topP, guidanceScale, KernelsConfig.Mode.AUTO);
-    }
-
     public SamplerOptions {
         kernel = kernel == null ? KernelsConfig.Mode.AUTO : kernel;
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
@@ -35,11 +28,6 @@ public record SamplerOptions(double temperature, int topK, double topP, double g
         if (!(guidanceScale > 0) || Double.isInfinite(guidanceScale)) {
             throw new IllegalArgumentException("--cfg (guidance scale) must be a finite number > 0 (1 = off), found " + guidanceScale);
         }
-    }
-
-    /** Greedy decoding (temperature 0) with the given guidance scale. */
-    public static SamplerOptions greedy(double guidanceScale) {
-        return new SamplerOptions(0, 0, 0, guidanceScale);
     }
 
     public boolean usesGuidance() {

@@ -29,49 +29,49 @@ public final class MusicgenAttention extends Module {
     }
 
     /**
-     * @param x      queries' source [B, S, D]
-     * @param memory keys' and values' source [B, L, D]: x itself for self-attention, the conditioning for cross-attention
-     * @param mask   additive mask broadcastable to [B, H, S, L], or null
-     * @param causal whether position s may only attend to positions ≤ s
-     */
-    public Tensor forward(Tensor x, Tensor memory, Tensor mask, boolean causal) {
-        Tensor q = splitHeads(q_proj.forward(x)); // [B, H, S, hd]
-        Tensor k = splitHeads(k_proj.forward(memory)); // [B, H, L, hd]
-        Tensor v = splitHeads(v_proj.forward(memory)); // [B, H, L, hd]
-        double p = is_training() ? dropout : 0.0;
-        Tensor attended = torch.scaled_dot_product_attention(q, k, v,
-                mask == null ? new TensorOptional() : new TensorOptional(mask), p, causal, new DoubleOptional(), false);
-        return out_proj.forward(mergeHeads(attended)); // [B, S, D]
-    }
-
-    /**
-     * Self-attention of new steps x [B, n, D] at positions [start, start + n) over themselves and the steps cached in
-     * {@code cache}, to which their keys and values are appended. One new step attends to everything cached; several
+     * Causal self-attention of x [B, n, D], the steps at positions [start, start + n). Without a cache (training, a
+     * whole sequence: start is 0) the steps attend to each other only. With one, they also attend to the steps cached
+     * before them, and their keys and values are appended to it: one new step attends to everything cached; several
      * get a causal mask relative to the cache.
+     *
+     * @param cache the layer's cache, or null
      */
-    public Tensor forwardCached(Tensor x, KvCache.Layer cache, long start) {
+    public Tensor selfAttention(Tensor x, KvCache.Layer cache, long start) {
         Tensor q = splitHeads(q_proj.forward(x)); // [B, H, n, hd]
-        Tensor[] kv = cache.append(splitHeads(k_proj.forward(x)), splitHeads(v_proj.forward(x)), start); // [B, H, start + n, hd]
+        Tensor k = splitHeads(k_proj.forward(x)); // [B, H, n, hd]
+        Tensor v = splitHeads(v_proj.forward(x)); // [B, H, n, hd]
+        if (cache == null) {
+            return attend(q, k, v, null, true);
+        }
+        Tensor[] kv = cache.append(k, v, start); // [B, H, start + n, hd]
         long steps = x.size(1);
         Tensor mask = steps == 1 ? null : causalMaskAfter(start, steps, x); // [n, start + n]
-        return attend(q, kv[0], kv[1], mask);
+        return attend(q, kv[0], kv[1], mask, false);
     }
 
     /**
-     * Cross-attention of x [B, n, D] to {@code memory} [B, L, D], whose keys and values are projected on the first
-     * call with {@code cache} and reused after.
+     * Cross-attention of x [B, n, D] to {@code memory} [B, L, D] (the text conditioning). With a cache, the keys and
+     * values of {@code memory} are projected on its first call and reused after.
+     *
+     * @param mask  additive mask broadcastable to [B, H, n, L], or null
+     * @param cache the layer's cache, or null
      */
-    public Tensor forwardCross(Tensor x, Tensor memory, Tensor mask, KvCache.Layer cache) {
+    public Tensor crossAttention(Tensor x, Tensor memory, Tensor mask, KvCache.Layer cache) {
+        Tensor q = splitHeads(q_proj.forward(x)); // [B, H, n, hd]
+        if (cache == null) {
+            return attend(q, splitHeads(k_proj.forward(memory)), splitHeads(v_proj.forward(memory)), mask, false);
+        }
         if (!cache.hasCross()) {
             cache.setCross(splitHeads(k_proj.forward(memory)), splitHeads(v_proj.forward(memory)));
         }
-        return attend(splitHeads(q_proj.forward(x)), cache.crossKeys(), cache.crossValues(), mask);
+        return attend(q, cache.crossKeys(), cache.crossValues(), mask, false);
     }
 
-    private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask) {
+    /** q [B, H, n, hd] over k, v [B, H, L, hd] → [B, n, D]; {@code causal}: query i sees keys ≤ i only. */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal) {
         double p = is_training() ? dropout : 0.0;
         Tensor attended = torch.scaled_dot_product_attention(q, k, v,
-                mask == null ? new TensorOptional() : new TensorOptional(mask), p, false, new DoubleOptional(), false);
+                mask == null ? new TensorOptional() : new TensorOptional(mask), p, causal, new DoubleOptional(), false);
         return out_proj.forward(mergeHeads(attended)); // [B, n, D]
     }
 

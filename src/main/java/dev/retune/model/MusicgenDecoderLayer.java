@@ -45,34 +45,28 @@ public final class MusicgenDecoderLayer extends Module {
     }
 
     /**
+     * A whole sequence, as in training.
+     *
      * @param x            [B, S, D]
      * @param conditioning [B, L, D] text conditioning
      * @param textMask     additive [B, 1, 1, L] mask of padded text positions
      */
     public Tensor forward(Tensor x, Tensor conditioning, Tensor textMask) {
-        // causal self-attention
-        Tensor h = self_attn_layer_norm.forward(x);
-        x = x.add(hooked(Branch.SELF_ATTENTION, dropout(self_attn.forward(h, h, null, true), config.dropout())));
-        // cross-attention to the text
-        h = encoder_attn_layer_norm.forward(x);
-        x = x.add(hooked(Branch.CROSS_ATTENTION, dropout(encoder_attn.forward(h, conditioning, textMask, false), config.dropout())));
-        // feed-forward
-        h = final_layer_norm.forward(x);
-        h = dropout(torch.gelu(fc1.forward(h)), config.activationDropout());
-        return x.add(hooked(Branch.FEED_FORWARD, dropout(fc2.forward(h), config.dropout())));
+        return forward(x, conditioning, textMask, null, 0);
     }
 
     /**
-     * As {@link #forward(Tensor, Tensor, Tensor)} for new steps x [B, n, D] at positions [start, start + n), attending
-     * over the steps kept in {@code cache} (which this call extends) and the cached cross-attention keys/values.
+     * New steps x [B, n, D] at positions [start, start + n), as in generation: with a {@code cache} they also attend
+     * over the steps it keeps (and this call extends it) and reuse its cross-attention keys and values; without one
+     * (start 0) this is the whole-sequence forward.
      */
     public Tensor forward(Tensor x, Tensor conditioning, Tensor textMask, KvCache.Layer cache, long start) {
-        // causal self-attention over the cache
+        // causal self-attention
         Tensor h = self_attn_layer_norm.forward(x);
-        x = x.add(hooked(Branch.SELF_ATTENTION, dropout(self_attn.forwardCached(h, cache, start), config.dropout())));
+        x = x.add(hooked(Branch.SELF_ATTENTION, dropout(self_attn.selfAttention(h, cache, start), config.dropout())));
         // cross-attention to the text
         h = encoder_attn_layer_norm.forward(x);
-        x = x.add(hooked(Branch.CROSS_ATTENTION, dropout(encoder_attn.forwardCross(h, conditioning, textMask, cache), config.dropout())));
+        x = x.add(hooked(Branch.CROSS_ATTENTION, dropout(encoder_attn.crossAttention(h, conditioning, textMask, cache), config.dropout())));
         // feed-forward
         h = final_layer_norm.forward(x);
         h = dropout(torch.gelu(fc1.forward(h)), config.activationDropout());

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Tensor;
@@ -30,6 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
 class BatchGeneratorTest {
 
     private static final int FRAMES = 3;
+    private static final AtomicBoolean NO_STOP = new AtomicBoolean();
+    private static final Sidecar.Settings SIDECAR = new Sidecar.Settings("tiny", null, 7, 1, 0.06, FRAMES, 250, 0, 1, 3, null);
 
     @TempDir
     static Path dir;
@@ -73,8 +75,7 @@ class BatchGeneratorTest {
             }
         };
 
-        BatchGenerator.Result result = generator(3).run(prompts, i -> dir.resolve("ahead-" + i + ".wav"),
-                (index, prompt, file, seconds) -> written[0]++);
+        Generation.Summary result = generator(3).run(prompts, i -> dir.resolve("ahead-" + i + ".wav"), NO_STOP, audio -> written[0]++);
 
         assertEquals(7, result.prompts());
         assertEquals(List.of(1L, 2L, 3L, 1L, 2L, 3L, 1L), aheadOfWritten, "prompts read ahead of the files written, at each read");
@@ -89,8 +90,8 @@ class BatchGeneratorTest {
         List<Long> liveAtBatchStart = new ArrayList<>();
         Iterator<String> prompts = Stream.generate(() -> "a calm piano").limit(2L * batches).iterator();
 
-        generator(2).run(prompts, i -> dir.resolve("flat-" + i + ".wav"), (index, prompt, file, seconds) -> {
-            if (index % 2 == 0) {
+        generator(2).run(prompts, i -> dir.resolve("flat-" + i + ".wav"), NO_STOP, audio -> {
+            if (audio.index() % 2 == 0) {
                 liveAtBatchStart.add(Pointer.totalCount());
             }
         });
@@ -106,8 +107,7 @@ class BatchGeneratorTest {
 
     @Test
     void theSamePromptInAnotherBatchGivesOtherAudioAndTheFirstBatchKeepsThePlainSeed() throws Exception {
-        generator(1).run(List.of("a calm piano", "a calm piano").iterator(), i -> dir.resolve("seed-" + i + ".wav"),
-                (index, prompt, file, seconds) -> { });
+        generator(1).run(List.of("a calm piano", "a calm piano").iterator(), i -> dir.resolve("seed-" + i + ".wav"), NO_STOP, audio -> { });
 
         TextTokenizer.Batch text = tokenizer.encode(List.of("a calm piano"), 256);
         Tensor plain = PromptedGenerationTest.generateAll(source.model(), text.idsTensor(), text.maskTensor(), null, FRAMES, 7);
@@ -123,8 +123,8 @@ class BatchGeneratorTest {
         int frames = Generator.window(source.model().config().decoder()) + 20; // two windows
         List<String> prompts = List.of("a calm piano", "punchy drums");
         List<Double> seconds = new ArrayList<>();
-        new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(frames, SamplerOptions.DEFAULTS, 7, 2), null, Map.of())
-                .run(prompts.iterator(), i -> dir.resolve("long-" + i + ".flac"), (index, prompt, file, length) -> seconds.add(length));
+        new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(frames, Sampling.DEFAULTS, 7, 2), null, SIDECAR)
+                .run(prompts.iterator(), i -> dir.resolve("long-" + i + ".flac"), NO_STOP, audio -> seconds.add(audio.seconds()));
 
         TextTokenizer.Batch text = tokenizer.encode(prompts, 256);
         Tensor whole = AudioOutputTest.wholeDecode(source.model().audio_encoder,
@@ -137,7 +137,6 @@ class BatchGeneratorTest {
     }
 
     private static BatchGenerator generator(int batchSize) {
-        return new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(FRAMES, SamplerOptions.DEFAULTS, 7, batchSize), null,
-                Map.of("seed", 7));
+        return new BatchGenerator(source, tokenizer, new BatchGenerator.Settings(FRAMES, Sampling.DEFAULTS, 7, batchSize), null, SIDECAR);
     }
 }

@@ -43,8 +43,8 @@ class GeneratorTest {
     @Test
     void greedyWithTheCacheEqualsGreedyWithout() {
         for (double scale : new double[] {1.0, 3.0}) {
-            Tensor cached = generate(SamplerOptions.greedy(scale), 0, true);
-            Tensor full = generate(SamplerOptions.greedy(scale), 0, false);
+            Tensor cached = generate(Sampling.greedy(scale), 0, true);
+            Tensor full = generate(Sampling.greedy(scale), 0, false);
             assertTrue(torch.equal(cached, full), "guidance " + scale + ": cached and full greedy differ");
         }
     }
@@ -65,7 +65,7 @@ class GeneratorTest {
 
     @Test
     void codesHaveTheRequestedShapeAndNoSpecialToken() {
-        GeneratorResult result = Generator.generate(model, textIds, textMask, FRAMES, SamplerOptions.DEFAULTS, 5, true,
+        GeneratorResult result = Generator.generate(model, textIds, textMask, FRAMES, Sampling.DEFAULTS, 5, true,
                 ProgressListener.NONE);
         Tensor codes = result.codes();
         assertEquals(List.of(2L, 4L, (long) FRAMES), List.of(codes.size(0), codes.size(1), codes.size(2)));
@@ -77,19 +77,19 @@ class GeneratorTest {
 
     @Test
     void theSeedDecidesTheCodes() {
-        SamplerOptions options = SamplerOptions.DEFAULTS;
+        SamplerOptions options = Sampling.DEFAULTS;
         assertTrue(torch.equal(generate(options, 42, true), generate(options, 42, true)));
         assertFalse(torch.equal(generate(options, 42, true), generate(options, 43, true)));
     }
 
     @Test
     void topKOneIsGreedy() {
-        assertTrue(torch.equal(generate(new SamplerOptions(1.0, 1, 0, 3.0), 9, true), generate(SamplerOptions.greedy(3.0), 0, true)));
+        assertTrue(torch.equal(generate(Sampling.of(1.0, 1, 0, 3.0), 9, true), generate(Sampling.greedy(3.0), 0, true)));
     }
 
     @Test
     void guidanceScaleOneIsConditionalOnlySampling() {
-        SamplerOptions options = new SamplerOptions(1.0, 250, 0, 1.0);
+        SamplerOptions options = Sampling.of(1.0, 250, 0, 1.0);
         Tensor generated = generate(options, 17, false);
         assertTrue(torch.equal(generated, conditionalOnly(options, 17)));
     }
@@ -97,7 +97,7 @@ class GeneratorTest {
     @Test
     void progressIsReportedEveryStep() {
         List<Double> seen = new ArrayList<>();
-        Generator.generate(model, textIds, textMask, 3, SamplerOptions.greedy(1.0), 0, true, (step, steps) -> seen.add(step));
+        Generator.generate(model, textIds, textMask, 3, Sampling.greedy(1.0), 0, true, (step, steps) -> seen.add(step));
         assertEquals(List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), seen);
     }
 

@@ -37,7 +37,7 @@ class PromptedGenerationTest {
     void aPromptIsKeptVerbatimAndContinued() {
         Tensor prompt = torch.randint(0, 256, new long[] {2, 4, 12});
 
-        GeneratorResult result = Generator.generate(model, textIds, textMask, prompt, 8, SamplerOptions.DEFAULTS, 3, true, ProgressListener.NONE);
+        GeneratorResult result = Generator.generate(model, textIds, textMask, prompt, 8, Sampling.DEFAULTS, 3, true, ProgressListener.NONE);
 
         assertEquals(20, result.codes().size(2));
         assertTrue(torch.equal(prompt, result.codes().narrow(2, 0, 12)), "the prompt frames come back unchanged");
@@ -48,7 +48,7 @@ class PromptedGenerationTest {
     void theContinuationDependsOnThePrompt() {
         Tensor promptA = torch.randint(0, 256, new long[] {2, 4, 12});
         Tensor promptB = torch.randint(0, 256, new long[] {2, 4, 12});
-        SamplerOptions greedy = SamplerOptions.greedy(3.0);
+        SamplerOptions greedy = Sampling.greedy(3.0);
 
         Tensor a = Generator.generate(model, textIds, textMask, promptA, 8, greedy, 0, true, ProgressListener.NONE).codes();
         Tensor b = Generator.generate(model, textIds, textMask, promptB, 8, greedy, 0, true, ProgressListener.NONE).codes();
@@ -64,7 +64,7 @@ class PromptedGenerationTest {
         List<Long> sizes = new ArrayList<>();
         List<Long> live = new ArrayList<>();
 
-        Generator.generateWindowed(model, textIds, textMask, null, frames, SamplerOptions.DEFAULTS, 5, ProgressListener.NONE, codes -> {
+        Generator.generateWindowed(model, textIds, textMask, null, frames, Sampling.DEFAULTS, 5, ProgressListener.NONE, codes -> {
             sizes.add(codes.size(2));
             assertTrue(codes.lt(new Scalar(256)).all().item_bool());
             assertTrue(codes.ge(new Scalar(0)).all().item_bool());
@@ -94,7 +94,7 @@ class PromptedGenerationTest {
     /** Every frame {@link Generator#generateWindowed} hands on, joined: [B, K, prompt frames used + frames]. */
     static Tensor generateAll(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt, int frames, long seed) {
         List<Tensor> parts = new ArrayList<>();
-        Generator.generateWindowed(model, textIds, textMask, prompt, frames, SamplerOptions.DEFAULTS, seed, ProgressListener.NONE, codes -> {
+        Generator.generateWindowed(model, textIds, textMask, prompt, frames, Sampling.DEFAULTS, seed, ProgressListener.NONE, codes -> {
             Tensor copy = codes.clone();
             copy.retainReference(); // the generator frees what it hands on
             parts.add(copy);
