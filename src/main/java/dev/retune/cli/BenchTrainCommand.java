@@ -1,10 +1,9 @@
 package dev.retune.cli;
 
 import dev.retune.adapt.BottleneckAdapters;
-import dev.retune.adapt.BottleneckConfig;
 import dev.retune.adapt.FullFineTuning;
 import dev.retune.adapt.Lora;
-import dev.retune.adapt.LoraConfig;
+import dev.retune.config.AdaptersSection;
 import dev.retune.config.KernelsConfig;
 import dev.retune.config.LoraSection;
 import dev.retune.data.Split;
@@ -109,10 +108,10 @@ final class BenchTrainCommand implements Callable<Integer> {
         MusicgenConfig config = MusicgenConfig.preset(preset);
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         Map<String, Tensor> trainable = loraRank > 0
-                ? Lora.apply(model, LoraConfig.from(new LoraSection(loraRank, null, 0.0, null, null, null, null))).trainable()
+                ? Lora.apply(model, new LoraSection(loraRank, null, 0.0, null, null, null, null)).trainable()
                 : adapterSize > 0
-                        ? BottleneckAdapters.apply(model, new BottleneckConfig(adapterSize, null, null, null, null, null)).trainable()
-                        : FullFineTuning.apply(model, false);
+                        ? BottleneckAdapters.apply(model, new AdaptersSection(adapterSize, null, null, null, null, null)).trainable()
+                        : FullFineTuning.apply(model, false).trainable();
         long trainableCount = trainable.values().stream().mapToLong(Tensor::numel).sum();
         Path tokenizerFile = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizerFile);
