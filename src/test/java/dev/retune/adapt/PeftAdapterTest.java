@@ -195,6 +195,30 @@ class PeftAdapterTest {
         assertTrue(e.getMessage().contains("unexpected key base_model.model.decoder.lm_heads.0.weight"), e.getMessage());
     }
 
+    /** LoRA settings are checked once, by the config section; a PEFT file's errors still name the file's own keys. */
+    @Test
+    void outOfRangePeftValuesAreErrorsInTheFilesTerms() throws IOException {
+        trainedAdapter(TinyModel.create(8), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
+        String original = Files.readString(dir.resolve("adapter_config.json"));
+        Map<String, Object> changes = new LinkedHashMap<>();
+        changes.put("lora_alpha", 0);
+        changes.put("lora_dropout", 1.0);
+        changes.put("layers_to_transform", List.of(-1));
+        Map<String, String> expected = Map.of(
+                "lora_alpha", "lora_alpha must be greater than 0, found 0",
+                "lora_dropout", "lora_dropout must be within [0, 1), found 1",
+                "layers_to_transform", "layers_to_transform must be decoder layer indices >= 0, found -1");
+        for (Map.Entry<String, Object> change : changes.entrySet()) {
+            ObjectNode config = (ObjectNode) JSON.readTree(original);
+            config.set(change.getKey(), JSON.valueToTree(change.getValue()));
+            Files.writeString(dir.resolve("adapter_config.json"), JSON.writeValueAsString(config));
+
+            ModelException e = assertThrows(ModelException.class, () -> PeftAdapter.read(dir), change.getKey());
+
+            assertEquals(dir.resolve("adapter_config.json") + ": " + expected.get(change.getKey()), e.getMessage());
+        }
+    }
+
     @Test
     void unsupportedPeftSettingsAreRejectedNamingTheKey() throws IOException {
         trainedAdapter(TinyModel.create(7), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
