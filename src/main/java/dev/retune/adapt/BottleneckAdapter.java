@@ -1,5 +1,6 @@
 package dev.retune.adapt;
 
+import dev.retune.config.AdaptersSection;
 import dev.retune.model.Linear;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
@@ -26,9 +27,9 @@ public final class BottleneckAdapter extends Module {
     /**
      * @param like a weight of the adapted module, giving the device and dtype
      */
-    BottleneckAdapter(long in, long out, BottleneckConfig config, Tensor like) {
+    BottleneckAdapter(long in, long out, AdaptersSection config, Tensor like) {
         int m = config.size();
-        relu = config.activation().equals(BottleneckConfig.RELU);
+        relu = config.activation().equals(AdaptersSection.RELU);
         down = register_module("down", new Linear(in, m, true, 0.0));
         up = register_module("up", new Linear(m, out, true, 0.0));
         ScalarType baseType = like.scalar_type().intern();

@@ -1,17 +1,22 @@
 package dev.retune.adapt;
 
+import dev.retune.config.AdaptConfig;
+import dev.retune.config.AdaptersSection;
 import dev.retune.config.ConfigException;
 import dev.retune.model.Linear;
 import dev.retune.model.MusicgenDecoderLayer;
 import dev.retune.model.MusicgenDecoderLayer.Branch;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.StateDict;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 
@@ -19,6 +24,8 @@ import org.bytedeco.pytorch.Tensor;
  * Houlsby bottleneck adapters on a MusicGen model: every base weight frozen, a {@link BottleneckAdapter} after the
  * selected residual branches of the selected decoder layers (through {@link MusicgenDecoderLayer#setBranchHook}),
  * optionally one on the text projection (through its {@link Linear#setDelta delta hook}), and only the adapters train.
+ * They add layers a plain MusicGen model does not have, so they neither merge into it nor have a standard format of
+ * their own: a run with them generates through {@code generate --run}.
  *
  * <p>Each adapter is a child module of what it adapts, so state-dict names read
  * {@code decoder.model.decoder.layers.3.adapter_ffn.down.weight} and {@code enc_to_dec_proj.adapter.up.bias}.
@@ -28,13 +35,18 @@ import org.bytedeco.pytorch.Tensor;
  * optimizer over adapters.trainable() ... train ...
  * </pre>
  */
-public final class BottleneckAdapters {
+public final class BottleneckAdapters implements Adaptation {
 
     /** Child module name of the adapter after each branch of a decoder layer. */
     public static final Map<Branch, String> MODULE_NAMES = Collections.unmodifiableMap(new EnumMap<>(Map.of(
             Branch.SELF_ATTENTION, "adapter_self_attn",
             Branch.CROSS_ATTENTION, "adapter_encoder_attn",
             Branch.FEED_FORWARD, "adapter_ffn")));
+    /** The decoder layer's branch after which each {@code adapt.adapters.positions} entry puts an adapter. */
+    private static final Map<String, Branch> BRANCHES = Map.of(
+            AdaptersSection.SELF_ATTENTION, Branch.SELF_ATTENTION,
+            AdaptersSection.CROSS_ATTENTION, Branch.CROSS_ATTENTION,
+            AdaptersSection.FEED_FORWARD, Branch.FEED_FORWARD);
     /** Child module name of the text adapter under {@code enc_to_dec_proj}. */
     public static final String TEXT_MODULE_NAME = "adapter";
 
@@ -43,12 +55,12 @@ public final class BottleneckAdapters {
     /** One adapter where it sits: its module path, and how to take it out again. */
     private record Attached(String path, BottleneckAdapter adapter, Runnable detach) {}
 
-    private final BottleneckConfig config;
+    private final AdaptersSection config;
     // The adapters' Java references (docs/bytedeco.md); the hooks set on the model refer to them too.
     private final List<Attached> attached;
     private boolean removed;
 
-    private BottleneckAdapters(BottleneckConfig config, List<Attached> attached) {
+    private BottleneckAdapters(AdaptersSection config, List<Attached> attached) {
         this.config = config;
         this.attached = List.copyOf(attached);
     }
@@ -61,7 +73,7 @@ public final class BottleneckAdapters {
      * @throws ConfigException when {@code layers} names a decoder layer the model does not have, or
      *                         {@code textAdapter} is set for a model without a text projection
      */
-    public static BottleneckAdapters apply(MusicgenForConditionalGeneration model, BottleneckConfig config) {
+    public static BottleneckAdapters apply(MusicgenForConditionalGeneration model, AdaptersSection config) {
         if (PointerScope.getInnerScope() != null) {
             throw new IllegalStateException("BottleneckAdapters.apply creates modules that live as long as the model:"
                     + " call it outside any PointerScope, like the model's constructor");
@@ -69,14 +81,15 @@ public final class BottleneckAdapters {
         List<Integer> layers = layers(config, model.decoder.model.decoder.layers.count());
         if (config.textAdapter() && model.enc_to_dec_proj == null) {
             throw new ConfigException("adapt.adapters.text_adapter: this model has no text projection (enc_to_dec_proj;"
-                    + " the text encoder is as wide as the decoder), so there is nothing to adapt; set it to false");
+                    + " the text encoder is as wide as the decoder), so there is nothing to adapt; set it to false",
+                    "adapt.adapters.text_adapter");
         }
         freezeAndCheckClean(model, config.textAdapter());
 
         List<Attached> attached = new ArrayList<>();
         for (int index : layers) {
             MusicgenDecoderLayer layer = model.decoder.model.decoder.layers.get(index);
-            for (Branch branch : config.branches()) {
+            for (Branch branch : branches(config)) {
                 attached.add(attachToBranch(Lora.DECODER_LAYERS + index, layer, branch, config));
             }
         }
@@ -86,8 +99,15 @@ public final class BottleneckAdapters {
         return new BottleneckAdapters(config, attached);
     }
 
+    /** {@code positions} as the decoder layer's branches, in forward order. */
+    private static Set<Branch> branches(AdaptersSection config) {
+        Set<Branch> branches = EnumSet.noneOf(Branch.class);
+        config.positions().forEach(position -> branches.add(BRANCHES.get(position)));
+        return branches;
+    }
+
     /** The selected decoder layer indices, all of them when the config lists none. */
-    private static List<Integer> layers(BottleneckConfig config, int decoderLayers) {
+    private static List<Integer> layers(AdaptersSection config, int decoderLayers) {
         if (config.layers() == null) {
             List<Integer> all = new ArrayList<>();
             for (int i = 0; i < decoderLayers; i++) {
@@ -98,14 +118,14 @@ public final class BottleneckAdapters {
         for (int layer : config.layers()) {
             if (layer >= decoderLayers) {
                 throw new ConfigException("adapt.adapters.layers: the decoder has " + decoderLayers + " layers (0.."
-                        + (decoderLayers - 1) + "), found " + layer);
+                        + (decoderLayers - 1) + "), found " + layer, "adapt.adapters.layers");
             }
         }
         return config.layers().stream().distinct().sorted().toList();
     }
 
     private static Attached attachToBranch(String layerPath, MusicgenDecoderLayer layer, Branch branch,
-            BottleneckConfig config) {
+            AdaptersSection config) {
         long d = layer.fc2.outFeatures();
         BottleneckAdapter adapter = new BottleneckAdapter(d, d, config, layer.fc2.weight);
         String name = MODULE_NAMES.get(branch);
@@ -117,7 +137,7 @@ public final class BottleneckAdapters {
         });
     }
 
-    private static Attached attachToTextProjection(Linear projection, BottleneckConfig config) {
+    private static Attached attachToTextProjection(Linear projection, AdaptersSection config) {
         BottleneckAdapter adapter = new BottleneckAdapter(projection.inFeatures(), projection.outFeatures(), config,
                 projection.weight);
         projection.register_module(TEXT_MODULE_NAME, adapter);
@@ -153,6 +173,11 @@ public final class BottleneckAdapters {
         }
     }
 
+    @Override
+    public AdaptConfig.Method method() {
+        return AdaptConfig.Method.ADAPTERS;
+    }
+
     /** The adapters by module path (e.g. {@code decoder.model.decoder.layers.0.adapter_ffn}), in module order. */
     public Map<String, BottleneckAdapter> adapters() {
         Map<String, BottleneckAdapter> adapters = new LinkedHashMap<>();
@@ -160,7 +185,7 @@ public final class BottleneckAdapters {
         return adapters;
     }
 
-    public BottleneckConfig config() {
+    public AdaptersSection config() {
         return config;
     }
 
@@ -169,6 +194,7 @@ public final class BottleneckAdapters {
      * {@code <path>.up.weight} [out, m] and {@code <path>.up.bias} [out] of each adapter. A fresh map of the live
      * tensors.
      */
+    @Override
     public Map<String, Tensor> trainable() {
         Map<String, Tensor> trainable = new LinkedHashMap<>();
         for (Attached a : attached) {
@@ -181,6 +207,7 @@ public final class BottleneckAdapters {
     }
 
     /** Σ over the adapters of m·(in + 1) + out·(m + 1); D·m + m + m·D + D for each decoder adapter. */
+    @Override
     public long trainableParameters() {
         return attached.stream().mapToLong(a -> a.adapter().parameterCount()).sum();
     }
@@ -194,5 +221,24 @@ public final class BottleneckAdapters {
             attached.forEach(a -> a.detach().run());
             removed = true;
         }
+    }
+
+    /** Refused: the adapters are layers a plain MusicGen model does not have. */
+    @Override
+    public void mergeIntoBase() {
+        throw new AdaptationException("adapt.method adapters: bottleneck adapters add layers a plain MusicGen model does not"
+                + " have, so they cannot be merged into it; generate with --run instead");
+    }
+
+    @Override
+    public boolean hasAdapterExport() {
+        return false;
+    }
+
+    /** Refused: there is no standard file format (as PEFT's is for LoRA) that loads these adapters. */
+    @Override
+    public void writeAdapter(Path dir, String baseModelName) {
+        throw new AdaptationException("adapt.method adapters has no adapter-only export: no standard format loads Houlsby"
+                + " bottleneck adapters onto MusicGen; the run's checkpoints hold them, generate with --run");
     }
 }

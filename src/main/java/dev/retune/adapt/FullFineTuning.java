@@ -1,5 +1,6 @@
 package dev.retune.adapt;
 
+import dev.retune.config.AdaptConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.StateDict;
 import java.util.LinkedHashMap;
@@ -10,12 +11,14 @@ import org.bytedeco.pytorch.Tensor;
  * Full fine-tuning of the LM: the decoder and the text projection train; the codec never does; the T5 text encoder
  * only when asked. Every other parameter is frozen (requires_grad false), so backward never computes its gradient.
  */
-public final class FullFineTuning {
+public final class FullFineTuning extends OwnWeightsAdaptation {
 
-    private FullFineTuning() {}
+    private FullFineTuning(Map<String, Tensor> trainable) {
+        super(trainable);
+    }
 
-    /** Freezes what does not train and returns the trainable parameters by name. */
-    public static Map<String, Tensor> apply(MusicgenForConditionalGeneration model, boolean trainTextEncoder) {
+    /** Freezes what does not train. */
+    public static FullFineTuning apply(MusicgenForConditionalGeneration model, boolean trainTextEncoder) {
         Map<String, Tensor> trainable = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> entry : StateDict.of(model).entrySet()) {
             String name = entry.getKey();
@@ -28,6 +31,11 @@ public final class FullFineTuning {
                 trainable.put(name, entry.getValue());
             }
         }
-        return trainable;
+        return new FullFineTuning(trainable);
+    }
+
+    @Override
+    public AdaptConfig.Method method() {
+        return AdaptConfig.Method.FULL;
     }
 }

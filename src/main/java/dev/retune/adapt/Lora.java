@@ -1,9 +1,12 @@
 package dev.retune.adapt;
 
+import dev.retune.config.AdaptConfig;
 import dev.retune.config.ConfigException;
+import dev.retune.config.LoraSection;
 import dev.retune.model.Linear;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.StateDict;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -16,25 +19,26 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * LoRA on a MusicGen model: every base weight frozen, a {@link LoraLayer} on each Linear whose module path matches
- * the config, and only the adapters' A and B train.
+ * the config, and only the adapters' A and B train. The adapters merge into the base weights; on their own they
+ * export as a Hugging Face PEFT adapter ({@link PeftAdapter}).
  *
  * <pre>
  * Lora lora = Lora.apply(model, config);
  * optimizer over lora.trainable() ... train ...
- * PeftAdapter.write(dir, lora, config, "facebook/musicgen-small");
+ * lora.writeAdapter(dir, "facebook/musicgen-small");
  * </pre>
  */
-public final class Lora {
+public final class Lora implements Adaptation {
 
     /** Module path prefix of decoder layer N: {@code decoder.model.decoder.layers.N.}. */
     static final String DECODER_LAYERS = "decoder.model.decoder.layers.";
 
     private static final int EXAMPLE_PATHS = 16;
 
-    private final LoraConfig config;
+    private final LoraSection config;
     private final List<LoraLayer> layers;
 
-    private Lora(LoraConfig config, List<LoraLayer> layers) {
+    private Lora(LoraSection config, List<LoraLayer> layers) {
         this.config = config;
         this.layers = List.copyOf(layers);
     }
@@ -47,7 +51,7 @@ public final class Lora {
      * @throws ConfigException when {@code targetModules} / {@code layers} select no Linear of this model, or name a
      *                         decoder layer it does not have
      */
-    public static Lora apply(MusicgenForConditionalGeneration model, LoraConfig config) {
+    public static Lora apply(MusicgenForConditionalGeneration model, LoraSection config) {
         if (PointerScope.getInnerScope() != null) {
             throw new IllegalStateException("Lora.apply creates modules that live as long as the model: call it outside"
                     + " any PointerScope, like the model's constructor");
@@ -63,19 +67,19 @@ public final class Lora {
     }
 
     /** The paths among {@code paths} that {@code config} selects, in order; never empty. */
-    static List<String> targets(Set<String> paths, LoraConfig config, int decoderLayers) {
+    static List<String> targets(Set<String> paths, LoraSection config, int decoderLayers) {
         Set<String> layerPrefixes = null;
         if (config.layers() != null) {
             layerPrefixes = new LinkedHashSet<>();
             for (int layer : config.layers()) {
                 if (layer >= decoderLayers) {
-                    throw new ConfigException("lora layers: the decoder has " + decoderLayers + " layers (0.."
-                            + (decoderLayers - 1) + "), found " + layer);
+                    throw new ConfigException("adapt.lora.layers: the decoder has " + decoderLayers + " layers (0.."
+                            + (decoderLayers - 1) + "), found " + layer, "adapt.lora.layers");
                 }
                 layerPrefixes.add(DECODER_LAYERS + layer + ".");
             }
         }
-        Pattern pattern = config.targetPattern();
+        Pattern pattern = Pattern.compile(config.targetModules());
         List<String> targets = new ArrayList<>();
         for (String path : paths) {
             if (pattern.matcher(path).find() && (layerPrefixes == null || layerPrefixes.stream().anyMatch(path::startsWith))) {
@@ -83,10 +87,10 @@ public final class Lora {
             }
         }
         if (targets.isEmpty()) {
-            throw new ConfigException("lora target_modules '" + config.targetModules() + "'"
-                    + (config.layers() == null ? "" : " with layers " + config.layers())
+            throw new ConfigException("adapt.lora.target_modules '" + config.targetModules() + "'"
+                    + (config.layers() == null ? "" : " with adapt.lora.layers " + config.layers())
                     + " matches no Linear layer of the model; its " + paths.size() + " Linear paths look like: "
-                    + String.join(", ", examples(paths)));
+                    + String.join(", ", examples(paths)), "adapt.lora.target_modules", "adapt.lora.layers");
         }
         return targets;
     }
@@ -116,12 +120,17 @@ public final class Lora {
         }
     }
 
+    @Override
+    public AdaptConfig.Method method() {
+        return AdaptConfig.Method.LORA;
+    }
+
     /** The adapters, in module order. */
     public List<LoraLayer> layers() {
         return layers;
     }
 
-    public LoraConfig config() {
+    public LoraSection config() {
         return config;
     }
 
@@ -129,6 +138,7 @@ public final class Lora {
      * The weights that train, by state-dict name: {@code <path>.lora_A.weight} [r, in] and
      * {@code <path>.lora_B.weight} [out, r] of each adapter. A fresh map of the live tensors.
      */
+    @Override
     public Map<String, Tensor> trainable() {
         Map<String, Tensor> trainable = new LinkedHashMap<>();
         for (LoraLayer layer : layers) {
@@ -139,6 +149,7 @@ public final class Lora {
     }
 
     /** Σ r·(in + out) over the adapters. */
+    @Override
     public long trainableParameters() {
         return layers.stream().mapToLong(LoraLayer::parameterCount).sum();
     }
@@ -159,5 +170,23 @@ public final class Lora {
      */
     public void remove() {
         layers.forEach(LoraLayer::remove);
+    }
+
+    /** Folds the adapters into their base weights and detaches them: the model is a plain MusicGen model. */
+    @Override
+    public void mergeIntoBase() {
+        merge();
+        remove();
+    }
+
+    @Override
+    public boolean hasAdapterExport() {
+        return true;
+    }
+
+    /** {@link PeftAdapter#write}: {@code adapter_config.json} and {@code adapter_model.safetensors}. */
+    @Override
+    public void writeAdapter(Path dir, String baseModelName) {
+        PeftAdapter.write(dir, this, baseModelName);
     }
 }

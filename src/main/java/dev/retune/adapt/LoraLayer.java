@@ -1,5 +1,6 @@
 package dev.retune.adapt;
 
+import dev.retune.config.LoraSection;
 import dev.retune.model.Linear;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -30,14 +31,14 @@ public final class LoraLayer {
     private boolean merged;
     private boolean removed;
 
-    LoraLayer(String path, Linear base, LoraConfig config) {
+    LoraLayer(String path, Linear base, LoraSection config) {
         this.path = path;
         this.base = base;
         this.scale = config.scale();
         this.dropout = config.dropout();
         long in = base.inFeatures();
         long out = base.outFeatures();
-        int r = config.rank();
+        int r = config.r();
         loraA = new Linear(in, r, false, 0.0);
         loraB = new Linear(r, out, false, 0.0);
         ScalarType baseType = base.weight.scalar_type().intern();
@@ -53,7 +54,7 @@ public final class LoraLayer {
     /** A as PEFT initialises it, B zero: the adapted model starts out computing exactly what the base model does. */
     private void initialize(String init, long in, int r) {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            if (init.equals(LoraConfig.GAUSSIAN)) {
+            if (init.equals(LoraSection.GAUSSIAN)) {
                 torch.normal_(loraA.weight, 0.0, 1.0 / r);
             } else {
                 // kaiming_uniform_(a = √5) on [r, in]: gain √(2 / (1 + 5)), bound gain·√(3 / in) = 1 / √in.

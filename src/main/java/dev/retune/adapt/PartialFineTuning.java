@@ -1,6 +1,8 @@
 package dev.retune.adapt;
 
+import dev.retune.config.AdaptConfig;
 import dev.retune.config.ConfigException;
+import dev.retune.config.PartialSection;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.StateDict;
 import java.util.LinkedHashMap;
@@ -13,13 +15,15 @@ import org.bytedeco.pytorch.Tensor;
  * Partial fine-tuning: only the parameters whose Hugging Face name matches one of the patterns train (e.g. the heads
  * and the last two decoder layers); every other parameter, codec included, is frozen.
  */
-public final class PartialFineTuning {
+public final class PartialFineTuning extends OwnWeightsAdaptation {
 
-    private PartialFineTuning() {}
+    private PartialFineTuning(Map<String, Tensor> trainable) {
+        super(trainable);
+    }
 
-    /** Freezes what no pattern matches and returns the trainable parameters by name. */
-    public static Map<String, Tensor> apply(MusicgenForConditionalGeneration model, List<String> patterns) {
-        List<Pattern> compiled = patterns.stream().map(Pattern::compile).toList();
+    /** Freezes what no pattern matches. */
+    public static PartialFineTuning apply(MusicgenForConditionalGeneration model, PartialSection config) {
+        List<Pattern> compiled = config.patterns().stream().map(Pattern::compile).toList();
         Map<String, Tensor> trainable = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> entry : StateDict.of(model).entrySet()) {
             String name = entry.getKey();
@@ -32,9 +36,15 @@ public final class PartialFineTuning {
             }
         }
         if (trainable.isEmpty()) {
-            throw new ConfigException("adapt.partial.patterns " + patterns + " match no parameter; names look like "
-                    + "decoder.lm_heads.0.weight, decoder.model.decoder.layers.0.fc1.weight, enc_to_dec_proj.weight");
+            throw new ConfigException("adapt.partial.patterns " + config.patterns() + " match no parameter; names look like "
+                    + "decoder.lm_heads.0.weight, decoder.model.decoder.layers.0.fc1.weight, enc_to_dec_proj.weight",
+                    "adapt.partial.patterns");
         }
-        return trainable;
+        return new PartialFineTuning(trainable);
+    }
+
+    @Override
+    public AdaptConfig.Method method() {
+        return AdaptConfig.Method.PARTIAL;
     }
 }

@@ -1,6 +1,7 @@
 package dev.retune.adapt;
 
 import dev.retune.config.ConfigException;
+import dev.retune.config.LoraSection;
 import dev.retune.data.AtomicFile;
 import dev.retune.model.Linear;
 import dev.retune.model.ModelException;
@@ -28,8 +29,8 @@ import org.bytedeco.pytorch.Tensor;
  * transformers' MusicgenForConditionalGeneration paths, which are exactly our state-dict paths.
  *
  * <p>{@code target_modules} is written as the list of the adapted modules' full paths. PEFT matches a regex string
- * with {@code re.fullmatch} (our {@link LoraConfig#targetModules()} is searched with {@code find()}) and has no
- * equivalent of {@link LoraConfig#layers()} for a regex, so the explicit list is the one form that selects exactly the
+ * with {@code re.fullmatch} (our {@link LoraSection#targetModules()} is searched with {@code find()}) and has no
+ * equivalent of {@link LoraSection#layers()} for a regex, so the explicit list is the one form that selects exactly the
  * same Linears in both. When reading, a list entry matches a path equal to it or ending in "." + it, a string must
  * match the whole path: PEFT's rules.
  */
@@ -51,11 +52,11 @@ public final class PeftAdapter {
      * @param weights             every tensor by state-dict name ({@code <path>.lora_A.weight}, without PEFT's
      *                            {@code base_model.model.} prefix), in its stored dtype, on the CPU
      */
-    public record LoadedAdapter(LoraConfig config, String baseModelNameOrPath, Map<String, Tensor> weights) {}
+    public record LoadedAdapter(LoraSection config, String baseModelNameOrPath, Map<String, Tensor> weights) {}
 
     private PeftAdapter() {}
 
-    /** {@link #write(Path, Lora, LoraConfig, String)} with the config the adapters were made with. */
+    /** {@link #write(Path, Lora, LoraSection, String)} with the config the adapters were made with. */
     public static void write(Path dir, Lora lora, String baseModelNameOrPath) {
         write(dir, lora, lora.config(), baseModelNameOrPath);
     }
@@ -66,7 +67,7 @@ public final class PeftAdapter {
      *
      * @param config must be the config {@code lora} was applied with
      */
-    public static void write(Path dir, Lora lora, LoraConfig config, String baseModelNameOrPath) {
+    public static void write(Path dir, Lora lora, LoraSection config, String baseModelNameOrPath) {
         if (!config.equals(lora.config())) {
             throw new IllegalArgumentException("config " + config + " is not the one the adapters were made with: " + lora.config());
         }
@@ -150,20 +151,20 @@ public final class PeftAdapter {
     }
 
     /** State-dict name → shape of every A and B that {@code config} would create on {@code model}. */
-    private static Map<String, long[]> expectedShapes(MusicgenForConditionalGeneration model, LoraConfig config,
+    private static Map<String, long[]> expectedShapes(MusicgenForConditionalGeneration model, LoraSection config,
             Path configFile) {
         Map<String, Linear> linears = LinearLocator.linears(model);
         List<String> targets;
         try {
             targets = Lora.targets(linears.keySet(), config, model.decoder.model.decoder.layers.count());
         } catch (ConfigException e) {
-            throw new ModelException(configFile + ": " + e.getMessage(), e);
+            throw PeftConfigJson.inFileTerms(configFile, e);
         }
         Map<String, long[]> shapes = new TreeMap<>();
         for (String path : targets) {
             Linear linear = linears.get(path);
-            shapes.put(path + ".lora_A.weight", new long[] {config.rank(), linear.inFeatures()});
-            shapes.put(path + ".lora_B.weight", new long[] {linear.outFeatures(), config.rank()});
+            shapes.put(path + ".lora_A.weight", new long[] {config.r(), linear.inFeatures()});
+            shapes.put(path + ".lora_B.weight", new long[] {linear.outFeatures(), config.r()});
         }
         return shapes;
     }

@@ -1,6 +1,7 @@
 package dev.retune.adapt;
 
 import dev.retune.config.ConfigException;
+import dev.retune.config.LoraSection;
 import dev.retune.model.ModelException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,22 +25,43 @@ import tools.jackson.databind.node.ObjectNode;
 final class PeftConfigJson {
 
     /** The config as read, with {@code target_modules} already in our (find-based) regex form. */
-    record Parsed(LoraConfig config, String baseModelNameOrPath) {}
+    record Parsed(LoraSection config, String baseModelNameOrPath) {}
 
     private static final JsonMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
+    /** The {@code adapt.lora} keys that checked settings are named by, and the file's keys they came from. */
+    private static final Map<String, String> FILE_KEYS = Map.of(
+            "adapt.lora.r", "r",
+            "adapt.lora.alpha", "lora_alpha",
+            "adapt.lora.dropout", "lora_dropout",
+            "adapt.lora.target_modules", "target_modules",
+            "adapt.lora.layers", "layers_to_transform");
+
     private PeftConfigJson() {}
 
+    /**
+     * A LoRA setting of {@code file} that {@link LoraSection} (the one place LoRA settings are checked) or the model
+     * refused, as an error naming the file and the file's own key.
+     */
+    static ModelException inFileTerms(Path file, ConfigException e) {
+        String message = e.getMessage();
+        for (String key : e.keys()) {
+            message = message.replace(key, FILE_KEYS.getOrDefault(key, key));
+        }
+        return new ModelException(file + ": " + message, e);
+    }
+
     /** The file's text for adapters on exactly {@code paths}. */
-    static String write(LoraConfig config, List<String> paths, String baseModelNameOrPath) {
+    static String write(LoraSection config, List<String> paths, String baseModelNameOrPath) {
         ObjectNode root = JSON.createObjectNode();
         root.put("peft_type", "LORA");
         root.putNull("task_type");
-        root.put("r", config.rank());
-        if (config.alpha() == Math.rint(config.alpha()) && Math.abs(config.alpha()) < Integer.MAX_VALUE) {
-            root.put("lora_alpha", (int) config.alpha()); // PEFT types it as an int
+        root.put("r", config.r());
+        double alpha = config.alpha();
+        if (alpha == Math.rint(alpha) && Math.abs(alpha) < Integer.MAX_VALUE) {
+            root.put("lora_alpha", (int) alpha); // PEFT types it as an int
         } else {
-            root.put("lora_alpha", config.alpha());
+            root.put("lora_alpha", alpha);
         }
         root.put("lora_dropout", config.dropout());
         ArrayNode targets = root.putArray("target_modules");
@@ -54,8 +76,8 @@ final class PeftConfigJson {
             root.put("base_model_name_or_path", baseModelNameOrPath);
         }
         root.putNull("modules_to_save");
-        if (config.init().equals(LoraConfig.GAUSSIAN)) {
-            root.put("init_lora_weights", LoraConfig.GAUSSIAN);
+        if (config.init().equals(LoraSection.GAUSSIAN)) {
+            root.put("init_lora_weights", LoraSection.GAUSSIAN);
         } else {
             root.put("init_lora_weights", true);
         }
@@ -86,10 +108,10 @@ final class PeftConfigJson {
         List<Integer> layers = layers(file, root);
         String init = init(file, root.get("init_lora_weights"));
         try {
-            return new Parsed(new LoraConfig(rank, alpha, dropout, targets, layers, rslora, init),
+            return new Parsed(new LoraSection(rank, alpha, dropout, targets, layers, rslora, init),
                     text(file, root, "base_model_name_or_path", null));
         } catch (ConfigException e) {
-            throw fail(file, e.getMessage());
+            throw inFileTerms(file, e);
         }
     }
 
@@ -170,10 +192,10 @@ final class PeftConfigJson {
     /** true / false / absent: Kaiming (PEFT's default); "gaussian"; other methods change the base weights. */
     private static String init(Path file, JsonNode node) {
         if (node == null || node.isNull() || node.isBoolean()) {
-            return LoraConfig.KAIMING;
+            return LoraSection.KAIMING;
         }
-        if (node.isString() && node.stringValue().equals(LoraConfig.GAUSSIAN)) {
-            return LoraConfig.GAUSSIAN;
+        if (node.isString() && node.stringValue().equals(LoraSection.GAUSSIAN)) {
+            return LoraSection.GAUSSIAN;
         }
         throw fail(file, "init_lora_weights " + node + " is not supported (true, false or \"gaussian\"; methods such as"
                 + " PiSSA, OLoRA or LoftQ also change the base weights)");

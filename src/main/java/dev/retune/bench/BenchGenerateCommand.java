@@ -1,15 +1,15 @@
 package dev.retune.bench;
 
 import dev.retune.ExitCode;
+import dev.retune.ProgressListener;
 import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig;
 import dev.retune.generate.Generator;
 import dev.retune.generate.GeneratorResult;
-import dev.retune.ProgressListener;
 import dev.retune.generate.SamplerOptions;
+import dev.retune.model.Devices;
 import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.Devices;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;

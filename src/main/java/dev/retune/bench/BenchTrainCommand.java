@@ -1,7 +1,6 @@
 package dev.retune.bench;
 
 import dev.retune.ExitCode;
-import dev.retune.train.distributed.LocalLauncher;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.data.Split;
@@ -13,12 +12,13 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.TextTokenizer;
 import dev.retune.model.TinyTokenizer;
 import dev.retune.run.Checkpointer;
-import dev.retune.train.distributed.Distributed;
-import dev.retune.train.metrics.MetricsSink;
-import dev.retune.train.metrics.StepMetrics;
 import dev.retune.train.Trainer;
 import dev.retune.train.TrainingData;
 import dev.retune.train.TrainingSetup;
+import dev.retune.train.distributed.Distributed;
+import dev.retune.train.distributed.LocalLauncher;
+import dev.retune.train.metrics.MetricsSink;
+import dev.retune.train.metrics.StepMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

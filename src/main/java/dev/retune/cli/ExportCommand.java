@@ -2,12 +2,13 @@ package dev.retune.cli;
 
 import dev.retune.ExitCode;
 import dev.retune.adapt.Adaptation;
-import dev.retune.adapt.PeftAdapter;
+import dev.retune.adapt.AdaptationException;
+import dev.retune.data.AtomicFile;
+import dev.retune.data.FileHash;
 import dev.retune.generate.CheckpointChoice;
 import dev.retune.generate.ModelSource;
-import dev.retune.data.AtomicFile;
 import dev.retune.model.ModelFolder;
-import dev.retune.data.FileHash;
+import dev.retune.run.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -28,9 +30,10 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         description = {
             "Export a training run as a standalone Hugging Face model folder or a PEFT adapter.",
-            "--merged: config.json, model.safetensors and tokenizer.json with the trained weights (LoRA merged in);",
-            "--adapter-only: adapter_config.json and adapter_model.safetensors (LoRA runs). A manifest.json lists",
-            "the sha256 of every file written; every file is written atomically.",
+            "--merged: config.json, model.safetensors with the trained weights (LoRA merged in), the base model's",
+            "tokenizer, processor and generation files, and a generation_config.json with MusicGen's sampling defaults",
+            "when the base has none; --adapter-only: adapter_config.json and adapter_model.safetensors (LoRA runs).",
+            "A manifest.json lists the base model's path and the sha256 of every file written; every file is written atomically.",
             "The checkpoint is the run's best one (lowest validation loss) unless --checkpoint says otherwise; the step used is printed and recorded in the manifest."},
         footer = {"", "Examples:",
             "  retune export runs/demo --out exported/demo --merged",
@@ -66,34 +69,37 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        ScalarType stored = Dtypes.parse(spec.commandLine(), dtype);
         ModelSource source = ModelSource.run(run, checkpoint, new Device("cpu"));
         CheckpointOption.announce(spec.commandLine().getErr(), run, source.checkpoint());
         Adaptation adaptation = source.adaptation();
-        Files.createDirectories(out);
-        if (kind.adapterOnly) {
-            if (adaptation.lora() == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), run + " did not train LoRA adapters; use --merged");
+        try {
+            if (kind.adapterOnly) {
+                adaptation.writeAdapter(out, ModelFolder.name(source.base()));
+            } else {
+                adaptation.mergeIntoBase();
+                ModelFolder.export(source.model(), out, stored, source.base(), segmentFrames(source));
             }
-            PeftAdapter.write(out, adaptation.lora(), source.base().toString());
-        } else {
-            if (adaptation.lora() != null) {
-                adaptation.lora().merge();
-                adaptation.lora().remove();
-            } else if (adaptation.trainable().keySet().stream().anyMatch(name -> name.contains(".adapter"))) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "bottleneck adapters cannot be merged into a plain MusicGen model: generate with --run instead");
-            }
-            ModelFolder.save(source.model(), out, Dtypes.parse(spec.commandLine(), dtype), source.tokenizer());
+        } catch (AdaptationException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), run + ": " + e.getMessage());
         }
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("source", source.identity());
         manifest.put("checkpoint_step", source.checkpoint().step());
         manifest.put("kind", kind.merged ? "merged" : "adapter");
+        manifest.put("base_model", ModelFolder.name(source.base()));
+        manifest.put("base_model_path", source.base().toAbsolutePath().normalize().toString());
         manifest.put("files", hashes(out));
         AtomicFile.writeString(out.resolve("manifest.json"), JsonOutput.of(manifest) + "\n");
         spec.commandLine().getOut().printf("Exported %s to %s%n", source.identity(), out);
         spec.commandLine().getOut().flush();
         return ExitCode.OK;
+    }
+
+    /** The run's training segment in codec frames (at least one): what generate() makes by default from the export. */
+    private int segmentFrames(ModelSource source) {
+        double seconds = new RunFolder(run).readConfig().data().segmentSeconds();
+        return (int) Math.max(1, Math.rint(seconds * source.model().config().audioEncoder().frameRate()));
     }
 
     private static Map<String, String> hashes(Path dir) throws IOException {

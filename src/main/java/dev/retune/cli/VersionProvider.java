@@ -2,9 +2,9 @@ package dev.retune.cli;
 
 import dev.retune.data.AudioDecoder;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** {@code retune --version}: our version and the native libraries actually loaded. */

@@ -6,8 +6,11 @@ import java.util.Locale;
 /**
  * Section {@code adapt}: which weights are trained.
  *
- * @param method           how the model is adapted: {@code full} trains every weight of the language model,
- *                         {@code lora} trains low-rank adapters only (see {@code adapt.lora})
+ * @param method           how the model is adapted: {@code full} trains the language model (decoder and text
+ *                         projection), {@code partial} the parameters {@code adapt.partial} names, {@code lora}
+ *                         low-rank adapters on selected Linears ({@code adapt.lora}), {@code adapters} Houlsby
+ *                         bottleneck adapters after selected residual branches ({@code adapt.adapters}); every other
+ *                         weight stays frozen
  * @param trainTextEncoder also train the T5 text encoder (MusicGen keeps it frozen); with {@code full} only
  * @param lora             LoRA settings, used when method is {@code lora}
  * @param partial          which parameters train when method is {@code partial}

@@ -56,8 +56,8 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
         CheckpointChoice.Chosen checkpoint = choice.resolve(runDir);
         Path base = run.modelFolder(config);
         MusicgenForConditionalGeneration model = ModelFolder.load(base, ScalarType.Float, device).model();
-        Adaptation adaptation = Adaptation.apply(model, config.adapt());
-        Checkpointer.loadWeights(checkpoint.saved().dir(), adaptation.trainable(), true);
+        Adaptation adaptation = Adaptation.restore(model, config.adapt(),
+                saved -> Checkpointer.loadWeights(checkpoint.saved().dir(), saved, true));
         model.train(false);
         return new ModelSource(model, base.resolve(ModelFolder.TOKENIZER),
                 "run " + runDir + " checkpoint " + checkpoint.saved().dir().getFileName(), adaptation, base, checkpoint);

@@ -8,17 +8,20 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A model folder in the Hugging Face layout: {@code config.json}, {@code model.safetensors} (or shards with
- * {@code model.safetensors.index.json}) and {@code tokenizer.json}. Loads into and saves from
- * {@link MusicgenForConditionalGeneration}.
+ * {@code model.safetensors.index.json}) and {@code tokenizer.json}, and for transformers' processor and
+ * {@code generate()} the {@link #HAND_OFF_FILES}. Loads into and saves from {@link MusicgenForConditionalGeneration}.
  */
 public final class ModelFolder {
 
@@ -26,6 +29,19 @@ public final class ModelFolder {
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
     public static final String TOKENIZER = "tokenizer.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
+    /**
+     * The files besides config and weights that transformers reads to use a MusicGen folder: the T5 tokenizer (fast
+     * and SentencePiece forms), the feature extractor of the processor, and generate()'s defaults.
+     */
+    public static final List<String> HAND_OFF_FILES = List.of(TOKENIZER, "tokenizer_config.json", "special_tokens_map.json",
+            "spiece.model", "preprocessor_config.json", GENERATION_CONFIG);
+
+    /** A Hugging Face repository id ({@code facebook/musicgen-small}, {@code musicgen-small}), not a local path. */
+    private static final Pattern REPOSITORY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
+    /** MusicGen's sampling as audiocraft and transformers' released generation configs set it. */
+    private static final int TOP_K = 250;
+    private static final double GUIDANCE_SCALE = 3.0;
 
     /** A loaded model and what the checkpoint held that nothing used. */
     public record Loaded(MusicgenForConditionalGeneration model, Path dir, List<String> unexpectedKeys) {}
@@ -60,6 +76,55 @@ public final class ModelFolder {
     }
 
     /**
+     * The model's own name: config.json's {@code _name_or_path} when it is a repository id (transformers writes the
+     * name a model was loaded by, {@code facebook/musicgen-small} for a downloaded one), else the folder's name.
+     */
+    public static String name(Path dir) {
+        JsonNode recorded = MusicgenConfig.read(require(dir.resolve(CONFIG))).json().get("_name_or_path");
+        if (recorded != null && recorded.isString() && REPOSITORY_ID.matcher(recorded.stringValue()).matches()) {
+            return recorded.stringValue();
+        }
+        return dir.toAbsolutePath().normalize().getFileName().toString();
+    }
+
+    /**
+     * A folder that transformers loads and generates with as {@code base} does: {@link #save} without a tokenizer,
+     * then each of the {@link #HAND_OFF_FILES} that {@code base} has, copied; without a generation_config.json in
+     * {@code base}, one with MusicGen's sampling defaults (sampling, top-k 250, guidance scale 3) for {@code maxLength}
+     * decoder steps, so {@code generate()} samples as Retune does rather than greedily for 20 tokens. Each file is
+     * written atomically.
+     *
+     * @param maxLength decoder steps {@code generate()} takes by default (the released models: 1500, 30 s at 50 Hz)
+     */
+    public static void export(MusicgenForConditionalGeneration model, Path dir, ScalarType dtype, Path base, int maxLength) {
+        save(model, dir, dtype, null);
+        for (String name : HAND_OFF_FILES) {
+            Path file = base.resolve(name);
+            if (Files.isRegularFile(file)) {
+                AtomicFile.write(dir.resolve(name), temp -> Files.copy(file, temp, StandardCopyOption.REPLACE_EXISTING));
+            }
+        }
+        if (!Files.isRegularFile(base.resolve(GENERATION_CONFIG))) {
+            writeGenerationConfig(dir.resolve(GENERATION_CONFIG), model.config().decoder(), maxLength);
+        }
+    }
+
+    private static void writeGenerationConfig(Path file, DecoderConfig decoder, int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("max_length must be at least 1, found " + maxLength);
+        }
+        ObjectNode json = HfConfigJson.MAPPER.createObjectNode();
+        json.put("bos_token_id", decoder.bosTokenId());
+        json.put("decoder_start_token_id", decoder.bosTokenId());
+        json.put("pad_token_id", decoder.padTokenId());
+        json.put("do_sample", true);
+        json.put("top_k", TOP_K);
+        json.put("guidance_scale", GUIDANCE_SCALE);
+        json.put("max_length", maxLength);
+        AtomicFile.writeString(file, HfConfigJson.MAPPER.writeValueAsString(json) + "\n");
+    }
+
+    /**
      * Writes config.json, model.safetensors (in {@code dtype}, with the Hugging Face names, weight-normalised codec
      * convolutions stored as weight_g / weight_v) and copies {@code tokenizer} as tokenizer.json. Each file is written
      * atomically.
@@ -73,7 +138,7 @@ public final class ModelFolder {
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
             SafetensorsWriter.write(dir.resolve(WEIGHTS), hfStateDict(model, dtype), Map.of("format", "pt"));
         }
-        model.config().write(dir.resolve(CONFIG));
+        model.config().write(dir.resolve(CONFIG), dtype);
         if (tokenizer != null) {
             AtomicFile.write(dir.resolve(TOKENIZER), temp -> Files.copy(tokenizer, temp, StandardCopyOption.REPLACE_EXISTING));
         }

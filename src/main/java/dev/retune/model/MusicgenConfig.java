@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -134,8 +135,27 @@ public record MusicgenConfig(T5Config textEncoder, EncodecConfig audioEncoder, D
         return textEncoder.dModel().intValue() != decoder.hiddenSize().intValue();
     }
 
-    public void write(Path file) {
-        AtomicFile.writeString(file, JSON.writeValueAsString(json) + "\n");
+    /**
+     * Writes the config, with {@code torch_dtype} (and {@code dtype}, its newer name, when the original has it) saying
+     * what the weights beside it are stored in.
+     */
+    public void write(Path file, ScalarType weights) {
+        ObjectNode out = json.deepCopy();
+        out.put("torch_dtype", dtypeName(weights));
+        if (out.has("dtype")) {
+            out.put("dtype", dtypeName(weights));
+        }
+        AtomicFile.writeString(file, JSON.writeValueAsString(out) + "\n");
+    }
+
+    /** transformers' name of a floating-point dtype, as config.json spells it. */
+    private static String dtypeName(ScalarType type) {
+        return switch (type) {
+            case Float -> "float32";
+            case Half -> "float16";
+            case BFloat16 -> "bfloat16";
+            default -> throw new IllegalArgumentException("weights are stored as float32, float16 or bfloat16, not " + type);
+        };
     }
 
     /** The object under {@code key}, of the sub-config type transformers writes when it names one. */

@@ -3,7 +3,6 @@ package dev.retune.train;
 import dev.retune.Log;
 import dev.retune.ProgressListener;
 import dev.retune.adapt.Adaptation;
-import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.ModelConfig;
@@ -49,8 +48,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -196,9 +195,9 @@ public final class TrainRun {
             }
         }
         Adaptation adaptation = setup.adaptation();
-        if (main && adaptation.lora() != null) {
-            // The adapter as PEFT files, loadable onto the transformers model; the checkpoints hold the same weights.
-            PeftAdapter.write(new RunFolder(runDir).adapter(), adaptation.lora(), config.model().path() != null ? config.model().path()
+        if (main && adaptation.hasAdapterExport()) {
+            // The method's adapter on its own (LoRA: PEFT files, loadable onto the transformers model); the checkpoints hold the same weights.
+            adaptation.writeAdapter(folder.adapter(), config.model().path() != null ? ModelFolder.name(folder.modelFolder(config))
                     : "preset:" + config.model().preset().value());
         }
         if (main) {

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.config.AdaptersSection;
 import dev.retune.config.ConfigException;
+import dev.retune.config.LoraSection;
 import dev.retune.model.CodebookLoss;
+import dev.retune.model.GcPressure;
 import dev.retune.model.MusicgenDecoderLayer;
 import dev.retune.model.MusicgenDecoderLayer.Branch;
-import dev.retune.model.GcPressure;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
 import dev.retune.model.StateDict;
@@ -36,15 +38,15 @@ class BottleneckAdaptersTest {
 
     private static final int M = 8;
     private static final String LAYER = "decoder.model.decoder.layers.";
-    private static final List<String> ALL_POSITIONS = List.of(BottleneckConfig.SELF_ATTENTION,
-            BottleneckConfig.CROSS_ATTENTION, BottleneckConfig.FEED_FORWARD);
+    private static final List<String> ALL_POSITIONS = List.of(AdaptersSection.SELF_ATTENTION,
+            AdaptersSection.CROSS_ATTENTION, AdaptersSection.FEED_FORWARD);
 
-    private static BottleneckConfig config(List<String> positions, List<Integer> layers, boolean textAdapter) {
-        return new BottleneckConfig(M, positions, layers, null, textAdapter, null);
+    private static AdaptersSection config(List<String> positions, List<Integer> layers, boolean textAdapter) {
+        return new AdaptersSection(M, positions, layers, null, textAdapter, null);
     }
 
     /** Every position of every layer plus the text adapter. */
-    private static BottleneckConfig everything() {
+    private static AdaptersSection everything() {
         return config(ALL_POSITIONS, null, true);
     }
 
@@ -150,7 +152,7 @@ class BottleneckAdaptersTest {
         long perDecoderAdapter = D * M + M + M * D + D;
         long text = T5_D * M + M + M * D + D;
 
-        BottleneckAdapters houlsby = BottleneckAdapters.apply(TinyModel.create(1), new BottleneckConfig(M, null, null, null, null, null));
+        BottleneckAdapters houlsby = BottleneckAdapters.apply(TinyModel.create(1), new AdaptersSection(M, null, null, null, null, null));
         BottleneckAdapters all = BottleneckAdapters.apply(TinyModel.create(1), everything());
 
         assertEquals(DECODER_LAYERS * 2 * perDecoderAdapter, houlsby.trainableParameters());
@@ -161,12 +163,12 @@ class BottleneckAdaptersTest {
     @Test
     void positionsAndLayersSelectExactlyThoseAdapters() {
         MusicgenForConditionalGeneration houlsby = TinyModel.create(7);
-        BottleneckAdapters.apply(houlsby, BottleneckConfig.defaults());
+        BottleneckAdapters.apply(houlsby, AdaptersSection.defaults());
         assertEquals(Set.of(LAYER + "0.adapter_self_attn", LAYER + "0.adapter_ffn", LAYER + "1.adapter_self_attn",
                 LAYER + "1.adapter_ffn"), modules(adapterNames(houlsby)));
 
         MusicgenForConditionalGeneration cross = TinyModel.create(7);
-        BottleneckAdapters adapters = BottleneckAdapters.apply(cross, config(List.of(BottleneckConfig.CROSS_ATTENTION), List.of(1), false));
+        BottleneckAdapters adapters = BottleneckAdapters.apply(cross, config(List.of(AdaptersSection.CROSS_ATTENTION), List.of(1), false));
         assertEquals(Set.of(LAYER + "1.adapter_encoder_attn"), adapters.adapters().keySet());
         assertEquals(Set.of(LAYER + "1.adapter_encoder_attn"), modules(adapterNames(cross)));
 
@@ -206,16 +208,16 @@ class BottleneckAdaptersTest {
 
     @Test
     void anAdapterComputesHPlusUpOfActOfDownOfH() {
-        for (String activation : List.of(BottleneckConfig.GELU, BottleneckConfig.RELU)) {
+        for (String activation : List.of(AdaptersSection.GELU, AdaptersSection.RELU)) {
             BottleneckAdapters adapters = BottleneckAdapters.apply(TinyModel.create(5),
-                    new BottleneckConfig(M, List.of(BottleneckConfig.FEED_FORWARD), List.of(0), activation, false, 0.1));
+                    new AdaptersSection(M, List.of(AdaptersSection.FEED_FORWARD), List.of(0), activation, false, 0.1));
             BottleneckAdapter adapter = adapters.adapters().get(LAYER + "0.adapter_ffn");
             try (NoGradGuard noGrad = new NoGradGuard()) {
                 torch.normal_(adapter.up.weight, 0.0, 0.1);
                 torch.normal_(adapter.up.bias, 0.0, 0.1);
                 Tensor h = torch.randn(2, 3, D);
                 Tensor inner = h.matmul(adapter.down.weight.t()).add(adapter.down.bias);
-                inner = activation.equals(BottleneckConfig.RELU) ? inner.clamp_min(new Scalar(0.0)) : torch.gelu(inner);
+                inner = activation.equals(AdaptersSection.RELU) ? inner.clamp_min(new Scalar(0.0)) : torch.gelu(inner);
                 Tensor expected = h.add(inner.matmul(adapter.up.weight.t()).add(adapter.up.bias));
                 assertTrue(TinyModel.maxDiff(expected, adapter.forward(h)) <= 1e-6, activation);
             }
@@ -270,17 +272,17 @@ class BottleneckAdaptersTest {
     @Test
     void applyingTwiceIsRefused() {
         MusicgenForConditionalGeneration model = TinyModel.create(10);
-        BottleneckAdapters.apply(model, BottleneckConfig.defaults());
+        BottleneckAdapters.apply(model, AdaptersSection.defaults());
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> BottleneckAdapters.apply(model, config(List.of(BottleneckConfig.CROSS_ATTENTION), null, false)));
+                () -> BottleneckAdapters.apply(model, config(List.of(AdaptersSection.CROSS_ATTENTION), null, false)));
         assertTrue(e.getMessage().contains("already has bottleneck adapters"), e.getMessage());
     }
 
     @Test
     void aTextAdapterOverLoraOnTheProjectionIsRefused() {
         MusicgenForConditionalGeneration model = TinyModel.create(10);
-        Lora.apply(model, new LoraConfig(4, 8.0, 0.0, "enc_to_dec_proj", null, false, LoraConfig.KAIMING));
+        Lora.apply(model, new LoraSection(4, 8.0, 0.0, "enc_to_dec_proj", null, false, LoraSection.KAIMING));
 
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> BottleneckAdapters.apply(model, config(List.of(), null, true)));
@@ -329,7 +331,7 @@ class BottleneckAdaptersTest {
     void applyInsideAPointerScopeIsRefused() {
         MusicgenForConditionalGeneration model = TinyModel.create(12);
         try (PointerScope scope = new PointerScope()) {
-            assertThrows(IllegalStateException.class, () -> BottleneckAdapters.apply(model, BottleneckConfig.defaults()));
+            assertThrows(IllegalStateException.class, () -> BottleneckAdapters.apply(model, AdaptersSection.defaults()));
         }
     }
 

@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.ConfigException;
+import dev.retune.config.LoraSection;
 import dev.retune.model.CodebookLoss;
-import dev.retune.model.Linear;
 import dev.retune.model.GcPressure;
+import dev.retune.model.Linear;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.StateDict;
 import java.util.List;
@@ -38,8 +39,8 @@ import org.junit.jupiter.api.Test;
 /** LoRA on the tiny preset, CPU, fp32. */
 class LoraTest {
 
-    private static LoraConfig config(String targets) {
-        return new LoraConfig(4, 8.0, 0.0, targets, null, false, LoraConfig.KAIMING);
+    private static LoraSection config(String targets) {
+        return new LoraSection(4, 8.0, 0.0, targets, null, false, LoraSection.KAIMING);
     }
 
     @Test
@@ -66,7 +67,7 @@ class LoraTest {
         Tensor ids = TinyModel.ids(11);
         Tensor before = TinyModel.logits(model, ids);
 
-        Lora lora = Lora.apply(model, new LoraConfig(4, 8.0, 0.1, ".", null, false, LoraConfig.KAIMING));
+        Lora lora = Lora.apply(model, new LoraSection(4, 8.0, 0.1, ".", null, false, LoraSection.KAIMING));
         Tensor after = TinyModel.logits(model, ids);
 
         assertEquals(37, lora.layers().size(), "every Linear, text encoder and heads included");
@@ -148,7 +149,7 @@ class LoraTest {
     @Test
     void onlyLoraTrains() {
         MusicgenForConditionalGeneration model = TinyModel.create(3);
-        Lora lora = Lora.apply(model, new LoraConfig(4, 8.0, 0.1, ".", null, false, LoraConfig.KAIMING));
+        Lora lora = Lora.apply(model, new LoraSection(4, 8.0, 0.1, ".", null, false, LoraSection.KAIMING));
         Map<String, Tensor> trainable = lora.trainable();
         Map<String, Tensor> before = TinyModel.snapshot(model);
         TensorVector params = new TensorVector();
@@ -186,12 +187,12 @@ class LoraTest {
 
     @Test
     void scaleIsAlphaOverRankOrOverSqrtRankWithRslora() {
-        LoraConfig plain = new LoraConfig(16, 8.0, 0.0, "fc1", null, false, LoraConfig.KAIMING);
-        LoraConfig rs = new LoraConfig(16, 8.0, 0.0, "fc1", null, true, LoraConfig.KAIMING);
+        LoraSection plain = new LoraSection(16, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING);
+        LoraSection rs = new LoraSection(16, 8.0, 0.0, "fc1", null, true, LoraSection.KAIMING);
         assertEquals(0.5, plain.scale(), 0.0);
         assertEquals(2.0, rs.scale(), 0.0);
 
-        for (LoraConfig config : List.of(plain, rs)) {
+        for (LoraSection config : List.of(plain, rs)) {
             MusicgenForConditionalGeneration model = TinyModel.create(4);
             Lora lora = Lora.apply(model, config);
             TinyModel.randomize(lora, 6, 0.1);
@@ -210,7 +211,7 @@ class LoraTest {
     @Test
     void dropoutActsOnlyWhileTraining() {
         MusicgenForConditionalGeneration model = TinyModel.create(5);
-        Lora lora = Lora.apply(model, new LoraConfig(4, 8.0, 0.5, "layers\\.0\\.fc1", null, false, LoraConfig.KAIMING));
+        Lora lora = Lora.apply(model, new LoraSection(4, 8.0, 0.5, "layers\\.0\\.fc1", null, false, LoraSection.KAIMING));
         TinyModel.randomize(lora, 7, 0.1);
         Linear fc1 = lora.layers().get(0).base();
         try (NoGradGuard noGrad = new NoGradGuard()) {
@@ -224,14 +225,14 @@ class LoraTest {
 
     @Test
     void initialisations() {
-        Lora kaiming = Lora.apply(TinyModel.create(6), new LoraConfig(4, 8.0, 0.0, "fc2", null, false, LoraConfig.KAIMING));
+        Lora kaiming = Lora.apply(TinyModel.create(6), new LoraSection(4, 8.0, 0.0, "fc2", null, false, LoraSection.KAIMING));
         for (LoraLayer layer : kaiming.layers()) {
             double bound = 1 / Math.sqrt(layer.base().inFeatures());
             double max = layer.a().abs().max().item_double();
             assertTrue(max <= bound && max > 0.8 * bound, layer.path() + ": |A| max " + max + ", bound " + bound);
         }
         int r = 4;
-        Lora gaussian = Lora.apply(TinyModel.create(6), new LoraConfig(r, 8.0, 0.0, "fc2", null, false, LoraConfig.GAUSSIAN));
+        Lora gaussian = Lora.apply(TinyModel.create(6), new LoraSection(r, 8.0, 0.0, "fc2", null, false, LoraSection.GAUSSIAN));
         for (LoraLayer layer : gaussian.layers()) {
             double std = layer.a().std().item_double(); // 4 × 256 draws
             assertEquals(1.0 / r, std, 0.1 / r, layer.path() + ": A std");
@@ -241,7 +242,7 @@ class LoraTest {
 
     @Test
     void layersRestrictToThoseDecoderLayers() {
-        Lora lora = Lora.apply(TinyModel.create(7), new LoraConfig(4, 8.0, 0.0, ".", List.of(1), false, LoraConfig.KAIMING));
+        Lora lora = Lora.apply(TinyModel.create(7), new LoraSection(4, 8.0, 0.0, ".", List.of(1), false, LoraSection.KAIMING));
 
         Set<String> paths = new TreeSet<>();
         lora.layers().forEach(layer -> paths.add(layer.path()));
@@ -249,7 +250,7 @@ class LoraTest {
         assertTrue(paths.stream().allMatch(p -> p.startsWith("decoder.model.decoder.layers.1.")), paths.toString());
 
         ConfigException e = assertThrows(ConfigException.class, () -> Lora.apply(TinyModel.create(7),
-                new LoraConfig(4, 8.0, 0.0, ".", List.of(0, 2), false, LoraConfig.KAIMING)));
+                new LoraSection(4, 8.0, 0.0, ".", List.of(0, 2), false, LoraSection.KAIMING)));
         assertTrue(e.getMessage().contains("2 layers") && e.getMessage().contains("found 2"), e.getMessage());
     }
 

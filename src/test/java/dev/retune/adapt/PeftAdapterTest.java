@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.config.LoraSection;
 import dev.retune.model.ModelException;
 import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.Safetensors;
@@ -32,13 +33,13 @@ import tools.jackson.databind.node.ObjectNode;
 class PeftAdapterTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final LoraConfig CONFIG = new LoraConfig(4, 16.0, 0.05, ".", null, true, LoraConfig.KAIMING);
+    private static final LoraSection CONFIG = new LoraSection(4, 16.0, 0.05, ".", null, true, LoraSection.KAIMING);
 
     @TempDir
     Path dir;
 
     /** A tiny model (seed 1) with random adapters on every Linear, written to {@code dir}. */
-    private Lora trainedAdapter(MusicgenForConditionalGeneration model, LoraConfig config) {
+    private Lora trainedAdapter(MusicgenForConditionalGeneration model, LoraSection config) {
         Lora lora = Lora.apply(model, config);
         TinyModel.randomize(lora, 21, 0.1);
         PeftAdapter.write(dir, lora, config, "facebook/musicgen-small");
@@ -70,7 +71,7 @@ class PeftAdapterTest {
         PeftAdapter.LoadedAdapter loaded = PeftAdapter.read(dir);
 
         assertEquals("facebook/musicgen-small", loaded.baseModelNameOrPath());
-        assertEquals(CONFIG.rank(), loaded.config().rank());
+        assertEquals(CONFIG.r(), loaded.config().r());
         assertEquals(CONFIG.alpha(), loaded.config().alpha(), 0.0);
         assertEquals(CONFIG.dropout(), loaded.config().dropout(), 0.0);
         assertEquals(CONFIG.useRslora(), loaded.config().useRslora());
@@ -121,7 +122,7 @@ class PeftAdapterTest {
 
     @Test
     void layerRestrictionTravelsAsTheExactModuleList() {
-        LoraConfig config = new LoraConfig(2, 4.0, 0.0, DECODER_TARGETS, List.of(1), false, LoraConfig.GAUSSIAN);
+        LoraSection config = new LoraSection(2, 4.0, 0.0, DECODER_TARGETS, List.of(1), false, LoraSection.GAUSSIAN);
         MusicgenForConditionalGeneration trained = TinyModel.create(2);
         Lora lora = trainedAdapter(trained, config);
         Tensor ids = TinyModel.ids(32);
@@ -138,7 +139,7 @@ class PeftAdapterTest {
 
     @Test
     void aPeftRegexStringMustMatchTheWholePath() throws IOException {
-        trainedAdapter(TinyModel.create(3), new LoraConfig(4, 8.0, 0.0, "self_attn\\.q_proj", null, false, LoraConfig.KAIMING));
+        trainedAdapter(TinyModel.create(3), new LoraSection(4, 8.0, 0.0, "self_attn\\.q_proj", null, false, LoraSection.KAIMING));
         ObjectNode config = (ObjectNode) JSON.readTree(Files.readString(dir.resolve("adapter_config.json")));
 
         // As PEFT would: re.fullmatch, so the suffix alone matches nothing...
@@ -155,7 +156,7 @@ class PeftAdapterTest {
 
     @Test
     void aKeyWithoutAMatchingLinearIsAnErrorNamingIt() {
-        trainedAdapter(TinyModel.create(4), new LoraConfig(4, 8.0, 0.0, "fc1", null, false, LoraConfig.KAIMING));
+        trainedAdapter(TinyModel.create(4), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
         Map<String, Tensor> tensors = fileTensors();
         tensors.put("base_model.model.decoder.model.decoder.layers.7.fc1.lora_A.weight", torch.zeros(4, 64));
         SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
@@ -170,7 +171,7 @@ class PeftAdapterTest {
 
     @Test
     void aWrongShapeOrAMissingKeyIsAnErrorNamingIt() {
-        trainedAdapter(TinyModel.create(5), new LoraConfig(4, 8.0, 0.0, "fc1", null, false, LoraConfig.KAIMING));
+        trainedAdapter(TinyModel.create(5), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
         Map<String, Tensor> tensors = fileTensors();
         tensors.put("base_model.model.decoder.model.decoder.layers.0.fc1.lora_B.weight", torch.zeros(256, 8));
         tensors.remove("base_model.model.decoder.model.decoder.layers.1.fc1.lora_A.weight");
@@ -184,7 +185,7 @@ class PeftAdapterTest {
 
     @Test
     void aKeyThatIsNotLoraIsRejected() {
-        trainedAdapter(TinyModel.create(6), new LoraConfig(4, 8.0, 0.0, "fc1", null, false, LoraConfig.KAIMING));
+        trainedAdapter(TinyModel.create(6), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
         Map<String, Tensor> tensors = fileTensors();
         tensors.put("base_model.model.decoder.lm_heads.0.weight", torch.zeros(256, 64));
         SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
@@ -194,9 +195,33 @@ class PeftAdapterTest {
         assertTrue(e.getMessage().contains("unexpected key base_model.model.decoder.lm_heads.0.weight"), e.getMessage());
     }
 
+    /** LoRA settings are checked once, by the config section; a PEFT file's errors still name the file's own keys. */
+    @Test
+    void outOfRangePeftValuesAreErrorsInTheFilesTerms() throws IOException {
+        trainedAdapter(TinyModel.create(8), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
+        String original = Files.readString(dir.resolve("adapter_config.json"));
+        Map<String, Object> changes = new LinkedHashMap<>();
+        changes.put("lora_alpha", 0);
+        changes.put("lora_dropout", 1.0);
+        changes.put("layers_to_transform", List.of(-1));
+        Map<String, String> expected = Map.of(
+                "lora_alpha", "lora_alpha must be greater than 0, found 0",
+                "lora_dropout", "lora_dropout must be within [0, 1), found 1",
+                "layers_to_transform", "layers_to_transform must be decoder layer indices >= 0, found -1");
+        for (Map.Entry<String, Object> change : changes.entrySet()) {
+            ObjectNode config = (ObjectNode) JSON.readTree(original);
+            config.set(change.getKey(), JSON.valueToTree(change.getValue()));
+            Files.writeString(dir.resolve("adapter_config.json"), JSON.writeValueAsString(config));
+
+            ModelException e = assertThrows(ModelException.class, () -> PeftAdapter.read(dir), change.getKey());
+
+            assertEquals(dir.resolve("adapter_config.json") + ": " + expected.get(change.getKey()), e.getMessage());
+        }
+    }
+
     @Test
     void unsupportedPeftSettingsAreRejectedNamingTheKey() throws IOException {
-        trainedAdapter(TinyModel.create(7), new LoraConfig(4, 8.0, 0.0, "fc1", null, false, LoraConfig.KAIMING));
+        trainedAdapter(TinyModel.create(7), new LoraSection(4, 8.0, 0.0, "fc1", null, false, LoraSection.KAIMING));
         String original = Files.readString(dir.resolve("adapter_config.json"));
         Map<String, Object> changes = new LinkedHashMap<>();
         changes.put("use_dora", true);

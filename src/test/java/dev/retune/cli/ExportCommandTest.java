@@ -2,13 +2,15 @@ package dev.retune.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.ExitCode;
+import dev.retune.data.FileHash;
+import dev.retune.model.Safetensors;
 import dev.retune.run.Checkpointer;
 import dev.retune.train.DemoSubset;
-import dev.retune.data.FileHash;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -79,6 +81,61 @@ class ExportCommandTest {
     }
 
     @Test
+    void mergedBf16ExportSaysItsDtypeAndCarriesWhatTransformersGenerationNeeds() throws Exception {
+        Path merged = dir.resolve("merged-bf16");
+
+        CliRun export = CliRun.of("export", run.toString(), "--out", merged.toString(), "--merged", "--dtype", "bf16");
+
+        assertEquals(ExitCode.OK, export.exitCode(), export.err());
+        assertEquals("bfloat16", json(merged.resolve("config.json")).get("torch_dtype").asString());
+        try (Safetensors weights = Safetensors.open(merged.resolve("model.safetensors"))) {
+            assertEquals(Safetensors.Dtype.BF16, weights.info("decoder.lm_heads.0.weight").dtype());
+        }
+        assertArrayEquals(Files.readAllBytes(dir.resolve("tiny").resolve("tokenizer.json")), Files.readAllBytes(merged.resolve("tokenizer.json")));
+        // The tiny base has no generation_config.json: MusicGen's sampling for the run's 1 s segments, 50 frames.
+        JsonNode generation = json(merged.resolve("generation_config.json"));
+        assertEquals(50, generation.get("max_length").asInt());
+        assertEquals(250, generation.get("top_k").asInt());
+        assertTrue(generation.get("do_sample").asBoolean());
+        JsonNode manifest = manifest("merged-bf16");
+        assertEquals(dir.resolve("tiny").toAbsolutePath().toString(), manifest.get("base_model_path").asString());
+        assertEquals("tiny", manifest.get("base_model").asString());
+        assertEquals(FileHash.sha256(merged.resolve("generation_config.json")), manifest.get("files").get("generation_config.json").asString());
+    }
+
+    @Test
+    void peftAdaptersNameTheBaseModelAndTheManifestKeepsItsPath() throws Exception {
+        Path adapter = dir.resolve("adapter-named");
+
+        CliRun export = CliRun.of("export", run.toString(), "--out", adapter.toString(), "--adapter-only");
+
+        assertEquals(ExitCode.OK, export.exitCode(), export.err());
+        assertEquals("tiny", json(adapter.resolve("adapter_config.json")).get("base_model_name_or_path").asString());
+        assertEquals("tiny", json(run.resolve("adapter").resolve("adapter_config.json")).get("base_model_name_or_path").asString(),
+                "the adapter the run itself wrote");
+        assertEquals(dir.resolve("tiny").toAbsolutePath().toString(), manifest("adapter-named").get("base_model_path").asString());
+    }
+
+    @Test
+    void aBottleneckAdapterRunSaysWhatItCannotExportAndWritesNothing() throws Exception {
+        Path adapters = dir.resolve("adapters-run");
+        CliRun train = CliRun.of("train", dir.resolve("lora.yaml").toString(), "--out", adapters.toString(),
+                "--set", "adapt.method=adapters", "--set", "adapt.adapters.size=4", "--set", "train.max_steps=1");
+        assertEquals(ExitCode.OK, train.exitCode(), train.err());
+
+        CliRun merged = CliRun.of("export", adapters.toString(), "--out", dir.resolve("adapters-merged").toString(), "--merged");
+        CliRun adapterOnly = CliRun.of("export", adapters.toString(), "--out", dir.resolve("adapters-only").toString(), "--adapter-only");
+
+        assertEquals(ExitCode.USAGE, merged.exitCode(), merged.err());
+        assertTrue(merged.err().contains(adapters + ": adapt.method adapters: bottleneck adapters add layers a plain MusicGen model"
+                + " does not have, so they cannot be merged into it; generate with --run instead"), merged.err());
+        assertEquals(ExitCode.USAGE, adapterOnly.exitCode(), adapterOnly.err());
+        assertTrue(adapterOnly.err().contains(adapters + ": adapt.method adapters has no adapter-only export"), adapterOnly.err());
+        assertFalse(Files.exists(dir.resolve("adapters-merged")));
+        assertFalse(Files.exists(dir.resolve("adapters-only")));
+    }
+
+    @Test
     void exportAndGenerateTakeTheBestCheckpointUnlessToldOtherwiseAndSayWhichStep() throws Exception {
         CliRun byDefault = CliRun.of("export", run.toString(), "--out", dir.resolve("default").toString(), "--merged");
         CliRun stepTwo = CliRun.of("export", run.toString(), "--out", dir.resolve("step2").toString(), "--merged", "--checkpoint", "2");
@@ -110,7 +167,11 @@ class ExportCommandTest {
     }
 
     private static JsonNode manifest(String export) throws Exception {
-        return JsonMapper.shared().readTree(Files.readString(dir.resolve(export).resolve("manifest.json")));
+        return json(dir.resolve(export).resolve("manifest.json"));
+    }
+
+    private static JsonNode json(Path file) throws Exception {
+        return JsonMapper.shared().readTree(Files.readString(file));
     }
 
     private static byte[] generate(String flag, String source, String name) throws Exception {

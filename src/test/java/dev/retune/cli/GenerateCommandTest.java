@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.ExitCode;
 import dev.retune.adapt.Lora;
-import dev.retune.adapt.LoraConfig;
 import dev.retune.adapt.PeftAdapter;
+import dev.retune.config.LoraSection;
 import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
@@ -78,7 +78,7 @@ class GenerateCommandTest {
     @Test
     void anAdapterChangesTheOutput() throws Exception {
         MusicgenForConditionalGeneration base = ModelFolder.load(model, ScalarType.Float, new Device("cpu")).model();
-        Lora lora = Lora.apply(base, new LoraConfig(4, 8, 0, "self_attn\\.(q|v)_proj|lm_heads", null, false, LoraConfig.KAIMING));
+        Lora lora = Lora.apply(base, new LoraSection(4, 8.0, 0.0, "self_attn\\.(q|v)_proj|lm_heads", null, false, LoraSection.KAIMING));
         try (NoGradGuard noGrad = new NoGradGuard()) {
             torch.manual_seed(9);
             for (var layer : lora.layers()) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.retune.config.TextConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import dev.retune.config.TextConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;

@@ -156,7 +156,7 @@ class MusicgenModelTest {
         // Same folder, but config says the decoder is wider: every decoder weight is now the wrong shape.
         MusicgenConfig wider = MusicgenConfig.preset("tiny", 120);
         wider.json().withObjectProperty("decoder").put("ffn_dim", 128);
-        wider.write(dir.resolve("config.json"));
+        wider.write(dir.resolve("config.json"), ScalarType.Float);
 
         ModelException e = assertThrows(ModelException.class, () -> ModelFolder.load(dir, ScalarType.Float, new Device("cpu")));
 

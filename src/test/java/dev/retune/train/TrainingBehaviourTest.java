@@ -39,8 +39,8 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -285,7 +285,7 @@ class TrainingBehaviourTest {
         assertTrue(trained.stream().allMatch(n -> n.endsWith(".lora_A.weight") || n.endsWith(".lora_B.weight")), trained.toString());
         // The adapter moved away from its zero init; the frozen base (loaded again from disk) is untouched by design.
         PeftAdapter.LoadedAdapter adapter = PeftAdapter.read(run.dir().resolve("adapter"));
-        assertEquals(4, adapter.config().rank());
+        assertEquals(4, adapter.config().r());
         assertTrue(adapter.weights().entrySet().stream()
                 .filter(e -> e.getKey().endsWith("lora_B.weight"))
                 .anyMatch(e -> e.getValue().abs().max().item_double() > 0), "some lora_B left zero init");

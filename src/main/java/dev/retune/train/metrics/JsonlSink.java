@@ -1,12 +1,12 @@
 package dev.retune.train.metrics;
 
-import dev.retune.run.RunHistory;
 import dev.retune.run.RunException;
+import dev.retune.run.RunHistory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
