@@ -2,15 +2,12 @@ package dev.retune.cli;
 
 import dev.retune.ExitCode;
 import dev.retune.model.ModelFolder;
-import dev.retune.model.MusicgenConfig;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.TinyTokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,20 +48,11 @@ final class ModelInitCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), out + " already holds a model; use --force to overwrite it");
         }
         long started = System.nanoTime();
-        torch.manual_seed(seed);
-        MusicgenConfig config = MusicgenConfig.preset(preset);
-        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
-        Files.createDirectories(out);
-        Path tokenizer = null;
-        if (preset.equals("tiny")) {
-            tokenizer = out.resolve(ModelFolder.TOKENIZER);
-            TinyTokenizer.write(tokenizer);
-        }
-        ModelFolder.save(model, out, Dtypes.parse(spec.commandLine(), dtype), tokenizer);
+        MusicgenForConditionalGeneration model = ModelFolder.createPreset(preset, seed, out, Dtypes.parse(spec.commandLine(), dtype));
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.printf("Wrote %s preset to %s: %,d parameters, %s, seed %d (%.1f s)%n", preset, out,
                 model.parameterCount(""), dtype, seed, (System.nanoTime() - started) / 1e9);
-        if (tokenizer == null) {
+        if (!Files.exists(out.resolve(ModelFolder.TOKENIZER))) {
             stdout.println("No tokenizer.json was written: copy the T5 tokenizer.json of the matching facebook/musicgen-" + preset + " model into the folder.");
         }
         stdout.flush();

@@ -144,6 +144,21 @@ public final class ModelFolder {
         }
     }
 
+    /**
+     * Writes a preset's architecture with fresh random weights drawn from {@code seed} into {@code dir}. The tiny
+     * preset also gets its word-level tokenizer ({@link TinyTokenizer}); the released architectures need the T5
+     * tokenizer.json of their release copied in.
+     */
+    public static MusicgenForConditionalGeneration createPreset(String preset, long seed, Path dir, ScalarType dtype) {
+        torch.manual_seed(seed);
+        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset));
+        save(model, dir, dtype, null);
+        if (preset.equals("tiny")) {
+            TinyTokenizer.write(dir.resolve(TOKENIZER));
+        }
+        return model;
+    }
+
     /** Our state dict in the checkpoint's spelling (the inverse of {@link HfWeights}). */
     static Map<String, Tensor> hfStateDict(MusicgenForConditionalGeneration model, ScalarType dtype) {
         Map<String, Tensor> out = new LinkedHashMap<>();

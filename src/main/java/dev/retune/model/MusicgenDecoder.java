@@ -51,18 +51,7 @@ public final class MusicgenDecoder extends Module {
      * input of every layer and the final output, as transformers' {@code output_hidden_states} does.
      */
     public Tensor forward(Tensor ids, long start, Tensor conditioning, Tensor textMask, List<Tensor> hiddenStates) {
-        Tensor x = embed(ids, start); // [B, S, D]
-        for (MusicgenDecoderLayer layer : layers) {
-            if (hiddenStates != null) {
-                hiddenStates.add(x);
-            }
-            x = layer.forward(x, conditioning, textMask);
-        }
-        x = layer_norm.forward(x);
-        if (hiddenStates != null) {
-            hiddenStates.add(x);
-        }
-        return x;
+        return run(ids, start, conditioning, textMask, null, hiddenStates);
     }
 
     /**
@@ -78,13 +67,27 @@ public final class MusicgenDecoder extends Module {
         if (start != cache.length()) {
             throw new IllegalArgumentException("KV cache: expected start = cached length " + cache.length() + ", found " + start);
         }
-        Tensor x = embed(ids, start); // [B, n, D]
+        Tensor out = run(ids, start, conditioning, textMask, cache, null);
+        cache.advance(ids.size(2));
+        return out;
+    }
+
+    /** Embeddings, every layer (each with its part of {@code cache} when there is one), the final LayerNorm. */
+    private Tensor run(Tensor ids, long start, Tensor conditioning, Tensor textMask, KvCache cache, List<Tensor> hiddenStates) {
+        Tensor x = embed(ids, start); // [B, S, D]
         int index = 0;
         for (MusicgenDecoderLayer layer : layers) {
-            x = layer.forward(x, conditioning, textMask, cache.layer(index++), start);
+            if (hiddenStates != null) {
+                hiddenStates.add(x);
+            }
+            x = cache == null ? layer.forward(x, conditioning, textMask) : layer.forward(x, conditioning, textMask, cache.layer(index), start);
+            index++;
         }
-        cache.advance(ids.size(2));
-        return layer_norm.forward(x);
+        x = layer_norm.forward(x);
+        if (hiddenStates != null) {
+            hiddenStates.add(x);
+        }
+        return x;
     }
 
     /** Σ_k embed_tokens[k](ids[:, k]) (scaled when configured) + positions [start, start + S), with dropout. */

@@ -23,7 +23,6 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.model.SafetensorsException;
 import dev.retune.model.StateDict;
 import dev.retune.model.TextTokenizer;
-import dev.retune.model.TinyTokenizer;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
 import dev.retune.run.RunHistory;
@@ -345,17 +344,12 @@ public final class TrainRun {
             throw new ConfigException(dir + " holds no model (no config.json): put the downloaded facebook/musicgen-"
                     + preset + " folder there, or point model.path at your copy (--set model.path=...); only the tiny preset is created from scratch");
         }
-        torch.manual_seed(m.seed());
-        MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset(preset));
         // Written beside the target and renamed into place: a failed write (a full disk) leaves no half model
         // folder that a later run would take for a model.
         Path target = dir.toAbsolutePath();
         Path temp = target.resolveSibling("." + target.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
         try {
-            Files.createDirectories(temp);
-            Path tokenizer = temp.resolve(ModelFolder.TOKENIZER);
-            TinyTokenizer.write(tokenizer);
-            ModelFolder.save(model, temp, ScalarType.Float, tokenizer);
+            ModelFolder.createPreset(preset, m.seed(), temp, ScalarType.Float);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING); // replaces only an empty folder
         } catch (IOException | ModelException | SafetensorsException e) {
             throw new TrainingException("cannot create the tiny model in " + dir + ": " + e.getMessage(), e);
