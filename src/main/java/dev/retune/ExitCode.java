@@ -8,7 +8,7 @@ public final class ExitCode {
 
     public static final int OK = 0;
     public static final int INTERNAL_ERROR = 1;
-    public static final int USAGE = 2;
+    public static final int USAGE = Failure.USAGE.exitCode();
     public static final int BAD_INPUT = Failure.BAD_INPUT.exitCode();
     public static final int DATA_CHECK_FAILED = Failure.NO_USABLE_DATA.exitCode();
     public static final int VERIFY_FAILED = Failure.MISMATCH.exitCode();

@@ -5,6 +5,8 @@ package dev.retune;
  * none of them is a bug (exit 1, with its stack trace).
  */
 public enum Failure {
+    /** An option or request value that cannot be used (out of range, options that exclude each other); the message names it. */
+    USAGE(2),
     /** A dataset, config, model, checkpoint or other file that cannot be used; the message names it. */
     BAD_INPUT(3),
     /** No usable training data, or {@code data check --strict} found problems. */

@@ -53,6 +53,7 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        SamplerOptions options = new SamplerOptions(1.0, 250, 0, cfg, samplingKernel); // a bad value fails before any work
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset);
         Device device = Devices.select(new DeviceConfig(deviceKind, null));
@@ -62,7 +63,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
         Tensor ids = torch.randint(2, 100, new long[] {batch, 12}).to(device, torch.ScalarType.Long);
         Tensor mask = torch.ones(batch, 12).to(device, torch.ScalarType.Long);
-        SamplerOptions options = new SamplerOptions(1.0, 250, 0, cfg, samplingKernel);
         Generator.generate(model, ids, mask, Math.min(frames, 20), options, 0, !noCache, ProgressListener.NONE); // warm-up
         GeneratorResult result = Generator.generate(model, ids, mask, frames, options, 1, !noCache, ProgressListener.NONE);
         PrintWriter out = spec.commandLine().getOut();

@@ -131,7 +131,7 @@ final class GenerateCommand implements Callable<Integer> {
             return new GenerationRequest(new ModelLocation(source.model, adapters, source.run, checkpoint), deviceKind, prompts,
                     promptFile, new SamplerOptions(temperature, topK, topP, cfg, samplingKernel), seed, duration, continueFrom,
                     batchSize, new GenerationRequest.Output(out, outDir, format));
-        } catch (IllegalArgumentException e) {
+        } catch (InvalidRequestException e) {
             throw usage(e.getMessage());
         }
     }

@@ -3,7 +3,7 @@ package dev.retune.generate;
 import dev.retune.config.KernelsConfig;
 
 /**
- * How tokens are drawn from the LM's logits. An invalid value is an IllegalArgumentException whose message names the
+ * How tokens are drawn from the LM's logits. An invalid value is an {@link InvalidRequestException} whose message names the
  * {@code retune generate} option that sets it.
  *
  * @param temperature   logits are divided by it before the softmax; 0 = greedy (argmax)
@@ -17,16 +17,16 @@ public record SamplerOptions(double temperature, int topK, double topP, double g
     public SamplerOptions {
         kernel = kernel == null ? KernelsConfig.Mode.AUTO : kernel;
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("--temperature must be a finite number ≥ 0 (0 = greedy), found " + temperature);
+            throw new InvalidRequestException("--temperature must be a finite number ≥ 0 (0 = greedy), found " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("--top-k must be ≥ 0 (0 = off), found " + topK);
+            throw new InvalidRequestException("--top-k must be ≥ 0 (0 = off), found " + topK);
         }
         if (!(topP >= 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--top-p must lie in [0, 1] (0 = off), found " + topP);
+            throw new InvalidRequestException("--top-p must lie in [0, 1] (0 = off), found " + topP);
         }
         if (!(guidanceScale > 0) || Double.isInfinite(guidanceScale)) {
-            throw new IllegalArgumentException("--cfg (guidance scale) must be a finite number > 0 (1 = off), found " + guidanceScale);
+            throw new InvalidRequestException("--cfg (guidance scale) must be a finite number > 0 (1 = off), found " + guidanceScale);
         }
     }
 

@@ -119,7 +119,11 @@ class BadInputTest {
                         caseDir -> Files.createDirectories(caseDir.resolve("run/checkpoints")).resolve("latest").toFile().createNewFile(),
                         "train", "{config}", "--out", "{case}/run"),
                 row("a config whose model folder is missing", 3, "holds no model (config.json missing)",
-                        "train", "{config}", "--set", "model.path={case}/none", "--set", "model.preset=null", "--out", "{case}/run")
+                        "train", "{config}", "--set", "model.path={case}/none", "--set", "model.preset=null", "--out", "{case}/run"),
+                row("bench train with an unknown precision", 2, "--precision must be fp32 or bf16, found fp8",
+                        "bench", "train", "--precision", "fp8", "--steps", "1"),
+                row("bench generate with a guidance scale of 0", 2, "--cfg (guidance scale) must be a finite number > 0",
+                        "bench", "generate", "--cfg", "0", "--seconds", "0.1")
         );
     }
 

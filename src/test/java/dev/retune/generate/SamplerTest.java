@@ -34,9 +34,9 @@ class SamplerTest {
 
     @Test
     void optionsAreValidated() {
-        assertThrows(IllegalArgumentException.class, () -> Sampling.of(-1, 0, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> Sampling.of(1, -1, 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> Sampling.of(1, 0, 1.5, 1));
-        assertThrows(IllegalArgumentException.class, () -> Sampling.of(1, 0, 0, 0));
+        assertThrows(InvalidRequestException.class, () -> Sampling.of(-1, 0, 0, 1));
+        assertThrows(InvalidRequestException.class, () -> Sampling.of(1, -1, 0, 1));
+        assertThrows(InvalidRequestException.class, () -> Sampling.of(1, 0, 1.5, 1));
+        assertThrows(InvalidRequestException.class, () -> Sampling.of(1, 0, 0, 0));
     }
 }

@@ -3,6 +3,7 @@ package dev.retune.train.distributed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,6 +74,32 @@ class DistributedTest {
         }
         assertEquals(1.0, results.get(0)[5]);
         assertEquals(0.0, results.get(1)[5]); // c never got a gradient on rank 1: finish() started the bucket
+    }
+
+    @Test
+    void aWorldOfOneIsTheMainRankAndEveryCollectiveReturnsItsInputAtOnce() {
+        try (Distributed alone = Distributed.single()) {
+            Tensor weight = torch.full(new long[] {3}, new Scalar(-2.0)).requires_grad_(true);
+            weight.mul(new Scalar(5.0)).sum().backward();
+            GradientSync sync = new GradientSync(alone);
+            sync.arm(List.of(weight));
+            sync.finish();
+            alone.broadcast(List.of(weight));
+            alone.barrier();
+            alone.requireSame("config", 42);
+
+            assertTrue(alone.isMain());
+            assertEquals(0, alone.rank());
+            assertEquals(1, alone.worldSize());
+            assertEquals(-6.0, weight.sum().item_double());
+            assertEquals(15.0, weight.grad().sum().item_double(), "the gradient is its own mean");
+            double[] values = {1.5, -2.0};
+            double[] summed = alone.sum(values);
+            assertEquals(List.of(1.5, -2.0), List.of(summed[0], summed[1]));
+            assertNotSame(values, summed);
+            assertTrue(alone.any(true));
+            assertFalse(alone.any(false));
+        }
     }
 
     @Test
