@@ -1,6 +1,7 @@
 package dev.retune.bench;
 
 import dev.retune.ExitCode;
+import dev.retune.ProgressListener;
 import dev.retune.config.ConfigLoader;
 import dev.retune.data.AudioEncoder;
 import dev.retune.model.MusicgenConfig;
@@ -121,7 +122,7 @@ final class BenchPrepareCommand implements Callable<Integer> {
             MusicgenForConditionalGeneration model = modelWithRandomCodec(preset);
             BenchProcess.Usage before = BenchProcess.Usage.now();
             long start = System.nanoTime();
-            run.prepareData(model, (done, total) -> { }, new AtomicBoolean());
+            run.prepareData(model, ProgressListener.NONE, new AtomicBoolean());
             double wall = (System.nanoTime() - start) / 1e9;
             BenchProcess.Usage after = BenchProcess.Usage.now();
             Map<String, Object> row = new LinkedHashMap<>();
