@@ -1,22 +1,10 @@
 package dev.retune.train.metrics;
 
-import dev.retune.data.AtomicFile;
 import dev.retune.run.RunHistory;
-import java.awt.AWTError;
 import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -123,36 +111,8 @@ public final class PlotSink implements MetricsSink {
             val.setMarker(SeriesMarkers.CIRCLE);
             val.setMarkerColor(VALIDATION);
         }
-        byte[] png;
-        try {
-            png = png(BitmapEncoder.getBufferedImage(chart));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot draw " + file + ": " + e.getMessage(), e);
-        } catch (AWTError | NoClassDefFoundError e) {
-            // DISPLAY names an X server that cannot be reached (a stale ssh -X session): AWT then fails to start
-            // even for off-screen images. Surfaced as an exception so the other sinks and training go on.
-            throw new IllegalStateException("cannot draw " + file + ": " + e
-                    + " (run the JVM with -Djava.awt.headless=true, or unset DISPLAY)", e);
-        }
-        AtomicFile.write(file, temp -> Files.write(temp, png));
+        Png.write(file, chart);
         drawn = true;
-    }
-
-    /**
-     * PNG bytes encoded in memory. Not {@code BitmapEncoder.getBitmapBytes}: ImageIO's default stream caches on disk
-     * and registers a JVM shutdown hook on first use, which fails when the first plot is drawn during shutdown
-     * (a run stopped by SIGTERM before its first evaluation).
-     */
-    private static byte[] png(BufferedImage image) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        try (ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            writer.write(image);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
     }
 
     /**
