@@ -31,10 +31,12 @@ import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * EBU R128 integrated loudness and true peak, measured by FFmpeg's {@code ebur128} filter: a libavfilter graph
- * abuffer → ebur128 (peak=true) → abuffersink fed block by block. FFmpeg inserts the resampler the filter needs
- * while configuring the graph. After {@link #finish} the summary is read from the filter's exported read-only options
- * {@code integrated} (LUFS) and {@code true_peak} (dBTP), which hold full double precision; its frame metadata would
- * give them only as text with three decimals of a linear peak. Close it to free the graph.
+ * abuffer → ebur128 (peak=true) → abuffersink fed block by block. The filter measures at the file's own rate (FFmpeg
+ * 8 derives its K-weighting for any rate; true peak is read on an oversampled copy) and takes planar doubles, a
+ * conversion FFmpeg inserts while configuring the graph. After {@link #finish} the summary is read from the filter's
+ * exported read-only options {@code integrated} (LUFS) and {@code true_peak} (dBTP), which hold full double
+ * precision; its frame metadata would give them only as text, the peak as a linear value with three decimals. Close it
+ * to free the graph.
  *
  * <p>FFmpeg's own log is silenced by the data package's first FFmpeg call; open the audio before this graph.
  */

@@ -43,6 +43,21 @@ class ClipAnalyzerTest {
     }
 
     @Test
+    void loudnessHoldsAtOtherSampleRates() {
+        // FFmpeg's meter derives its K-weighting filter for the file's own rate.
+        for (int rate : new int[] {44_100, 32_000}) {
+            float[] x = new float[10 * rate];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (0.1 * Math.sin(2 * Math.PI * 1000 * i / rate));
+            }
+            ClipMetrics m = ClipAnalyzer.analyze(write("sine" + rate + ".wav", new Audio(new float[][] {x}, rate)));
+            assertEquals(rate, m.sampleRate());
+            assertEquals(-23.0, m.lufs(), 0.1, "at " + rate + " Hz");
+            assertEquals(-20.0, m.truePeakDbtp(), 0.2, "at " + rate + " Hz");
+        }
+    }
+
+    @Test
     void stereoSumsChannelPowersPlus3Db() {
         double amplitude = Math.pow(10, -20 / 20.0);
         float[] x = mono(10, i -> amplitude * Math.sin(2 * Math.PI * 1000 * i / RATE)).samples()[0];
