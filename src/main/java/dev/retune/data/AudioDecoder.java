@@ -66,6 +66,21 @@ public final class AudioDecoder {
         }
     }
 
+    /**
+     * The format nearest the file's own, read from its header without decoding: its sample rate, and 1 channel for
+     * mono or 2 for anything wider (what {@link #stream} can give without changing the sound's level or rate).
+     */
+    public static AudioFormat sourceFormat(Path file) {
+        try (AudioInput input = new AudioInput(file)) {
+            AVCodecContext codec = input.codec();
+            int rate = codec.sample_rate();
+            if (rate < 1_000 || rate > 384_000) {
+                throw new AudioException(file, "sample rate " + rate + " Hz is outside 1000..384000 Hz");
+            }
+            return new AudioFormat(rate, codec.ch_layout().nb_channels() == 1 ? 1 : 2);
+        }
+    }
+
     /** Decodes the whole file at its own rate, to learn its true length and whether it is damaged. */
     public static AudioInfo inspect(Path file) {
         try (AudioInput input = new AudioInput(file)) {
