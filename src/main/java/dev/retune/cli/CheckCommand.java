@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Json;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.DataConfig;
 import dev.retune.config.RetuneConfig;
@@ -72,7 +73,7 @@ final class CheckCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JsonOutput.of(toJson(datasetDir, report)));
+            out.println(Json.of(toJson(datasetDir, report)));
         } else {
             printSummary(out, datasetDir, report);
         }

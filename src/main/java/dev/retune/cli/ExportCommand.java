@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Json;
 import dev.retune.adapt.Adaptation;
 import dev.retune.adapt.AdaptationException;
 import dev.retune.data.AtomicFile;
@@ -90,7 +91,7 @@ final class ExportCommand implements Callable<Integer> {
         manifest.put("base_model", ModelFolder.name(source.base()));
         manifest.put("base_model_path", source.base().toAbsolutePath().normalize().toString());
         manifest.put("files", hashes(out));
-        AtomicFile.writeString(out.resolve("manifest.json"), JsonOutput.of(manifest) + "\n");
+        AtomicFile.writeString(out.resolve("manifest.json"), Json.of(manifest) + "\n");
         spec.commandLine().getOut().printf("Exported %s to %s%n", source.identity(), out);
         spec.commandLine().getOut().flush();
         return ExitCode.OK;

@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Json;
 import dev.retune.model.DecoderConfig;
 import dev.retune.model.EncodecConfig;
 import dev.retune.model.ModelSummary;
@@ -37,7 +38,7 @@ final class ModelInspectCommand implements Callable<Integer> {
         ModelSummary summary = ModelSummary.read(dir);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JsonOutput.of(toJson(summary)));
+            out.println(Json.of(toJson(summary)));
         } else {
             print(out, summary);
         }

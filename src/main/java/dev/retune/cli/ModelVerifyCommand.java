@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Json;
 import dev.retune.model.ModelFolder;
 import dev.retune.model.ModelVerifier;
 import dev.retune.model.Safetensors;
@@ -62,7 +63,7 @@ final class ModelVerifyCommand implements Callable<Integer> {
             result.put("checks", report.checks());
             result.put("unchecked", report.unchecked());
             result.put("unexpected_checkpoint_keys", loaded.unexpectedKeys());
-            out.println(JsonOutput.of(result));
+            out.println(Json.of(result));
         } else {
             out.printf("%-28s %-20s %-6s %12s%n", "tensor", "stage", "kind", "max |error|");
             for (ModelVerifier.Check c : report.checks()) {

@@ -1,6 +1,7 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Json;
 import dev.retune.config.ConfigLoader;
 import dev.retune.train.Plan;
 import java.io.PrintWriter;
@@ -43,7 +44,7 @@ final class PlanCommand implements Callable<Integer> {
         Plan plan = Plan.of(ConfigLoader.load(config, overrides));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(JsonOutput.of(plan));
+            out.println(Json.of(plan));
         } else {
             out.printf("Method %s; model %,d parameters (LM, text encoder and codec)%n", plan.method(), plan.totalParameters());
             for (Plan.Stage stage : plan.stages()) {

@@ -1,21 +1,21 @@
-package dev.retune.cli;
+package dev.retune;
 
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The JSON every {@code --json} option prints: indented, snake_case keys (records too), maps in insertion order. */
-final class JsonOutput {
+/** The JSON every {@code --json} option prints and every report file holds: indented, snake_case keys (records too), maps in insertion order. */
+public final class Json {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .build();
 
-    private JsonOutput() {}
+    private Json() {}
 
-    static String of(Object value) {
+    public static String of(Object value) {
         return MAPPER.writeValueAsString(value);
     }
 }
