@@ -6,7 +6,6 @@ import dev.retune.train.StopRequestedException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -124,9 +123,6 @@ public final class SetDistance {
         Steps done = new Steps(progress, stop, steps);
         FadInfinity.Fit fadInf = options.fadInfSteps() == 0 ? null
                 : FadInfinity.fit(a, reference, options.fadInfSteps(), options.fadInfMinFrames(), options.seed(), done::next);
-        if (fadInf != null && fadInf.r2() < 0.5) {
-            warnings.add(String.format(Locale.ROOT, "FAD-inf's fit in 1/n is poor (r2 = %.2f): the set may be too small for it", fadInf.r2()));
-        }
 
         Interval fadInterval = null;
         Interval kadInterval = null;
