@@ -22,7 +22,7 @@ public record EmbeddingSet(List<Clip> clips, int dimension) {
      */
     public record Clip(String name, int frames, float[] values) {
         public Clip {
-            if (frames < 0 || values.length % Math.max(frames, 1) != 0 || (frames == 0 && values.length != 0)) {
+            if (frames < 0 || (frames == 0 ? values.length != 0 : values.length % frames != 0)) {
                 throw new IllegalArgumentException(name + ": " + values.length + " values are not " + frames + " frames");
             }
         }

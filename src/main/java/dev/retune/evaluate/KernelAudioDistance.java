@@ -53,6 +53,7 @@ final class KernelAudioDistance {
     private final double[][] sumsAA;
     private final double[][] sumsBB;
     private final double[][] sumsAB;
+    private final double referenceWithin;
 
     /** The kernel sums between samples {@code a} (evaluated) and {@code b} (reference), with b's bandwidth. */
     KernelAudioDistance(Sample a, Sample b) {
@@ -63,6 +64,7 @@ final class KernelAudioDistance {
         this.sumsAA = clipSums(a, a, gamma, true);
         this.sumsBB = clipSums(b, b, gamma, true);
         this.sumsAB = clipSums(a, b, gamma, false);
+        this.referenceWithin = within(sumsBB, framesB, ones(framesB.length));
     }
 
     /** σ, the kernel's bandwidth. */
@@ -72,11 +74,7 @@ final class KernelAudioDistance {
 
     /** KAD of the whole samples. */
     double distance() {
-        int[] ones = new int[framesA.length];
-        Arrays.fill(ones, 1);
-        int[] onesB = new int[framesB.length];
-        Arrays.fill(onesB, 1);
-        return distance(ones, onesB);
+        return distance(ones(framesA.length), ones(framesB.length));
     }
 
     /**
@@ -95,16 +93,22 @@ final class KernelAudioDistance {
         if (m < 2) {
             return Double.NaN;
         }
-        int[] onesB = new int[framesB.length];
-        Arrays.fill(onesB, 1);
         double across = 0;
+        long n = 0;
         for (int j = 0; j < framesB.length; j++) {
             across += sumsAB[clip][j];
+            n += framesB[j];
         }
-        return sumsAA[clip][clip] / (m * (m - 1.0)) + within(sumsBB, framesB, onesB) - 2 * across / (m * frames(framesB, onesB));
+        return sumsAA[clip][clip] / (m * (m - 1.0)) + referenceWithin - 2 * across / ((double) m * n);
     }
 
-    /** Σ k over ordered pairs of distinct frames of a resample, over the count of such pairs. */
+    private static int[] ones(int clips) {
+        int[] ones = new int[clips];
+        Arrays.fill(ones, 1);
+        return ones;
+    }
+
+    /** Σ k over ordered pairs of distinct frames of a resample, over the count of such pairs; NaN when there are none. */
     private static double within(double[][] sums, long[] frames, int[] weights) {
         double total = 0;
         double selfCopies = 0;
@@ -118,7 +122,8 @@ final class KernelAudioDistance {
             selfCopies += (double) weights[c] * (weights[c] - 1) * frames[c];
         }
         double n = frames(frames, weights);
-        return total / (n * (n - 1) - selfCopies);
+        double pairs = n * (n - 1) - selfCopies;
+        return pairs > 0 ? total / pairs : Double.NaN;
     }
 
     private double across(int[] weightsA, int[] weightsB) {
