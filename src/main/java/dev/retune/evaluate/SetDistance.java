@@ -98,8 +98,9 @@ public final class SetDistance {
     private SetDistance() {}
 
     /**
-     * Compares {@code a} (evaluated) with {@code b} (reference). Progress is told in steps (FAD∞'s subsets, then the
-     * resamples); {@code stop} is asked between them.
+     * Compares {@code a} (evaluated) with {@code b} (reference), both embedded by the codec {@code provenance}
+     * describes (null for embeddings from elsewhere). Progress is told in steps (FAD∞'s subsets, then the resamples);
+     * {@code stop} is asked between them.
      *
      * @throws SetDistanceException   when a set has fewer than 2 frames, or the sets' embeddings differ in size
      * @throws StopRequestedException when {@code stop} was set
