@@ -1,5 +1,6 @@
 package dev.retune.train;
 
+import dev.retune.config.DataConfig;
 import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
@@ -25,7 +26,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /** Audio files → codec tokens for the token cache, and the identity of a codec for the cache's keys. */
-final class CodecTokens {
+public final class CodecTokens {
 
     private final EncodecModel codec;
     private final AudioFormat format;
@@ -70,8 +71,18 @@ final class CodecTokens {
         }
     }
 
+    /** Frames per encoding step for {@code codec} on its device, as the token cache encodes by default ({@link EncodePlan}). */
+    public static int chunkFrames(EncodecModel codec) {
+        return EncodePlan.of(codec, DataConfig.defaults()).chunkFrames();
+    }
+
     /** sha256 over the codec's config and every weight: a retrained or different codec gets new cache keys. */
     String identity() {
+        return identity(codec);
+    }
+
+    /** {@link #identity()} of {@code codec}: what names a codec wherever its outputs are kept or compared. */
+    public static String identity(EncodecModel codec) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update(codec.config().toString().getBytes(StandardCharsets.UTF_8));
