@@ -26,9 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.ScalarTypeOptional;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Held-out fit: the cross-entropy of a model's language model on a dataset's codec tokens, computed exactly as the
@@ -146,22 +143,13 @@ public final class HeldOutFit {
                     BatchLoss.Forward forward = batchLoss.forward(data.validBatch(i));
                     sums.addBatch(forward.loss(), batches); // as Trainer.evaluate sums it
                     for (int row = 0; row < forward.logits().size(0); row++) {
-                        sums.addClip(batchLoss.row(forward, row), validPerCodebook(forward, row));
+                        sums.addClip(RowLoss.of(batchLoss, forward, row));
                     }
                 }
                 progress.update(sums.clip, clips.size());
             }
         }
         return sums.result(source.identity(), options, clips);
-    }
-
-    /** Valid target positions per codebook of one row: [K] counts. */
-    private static long[] validPerCodebook(BatchLoss.Forward forward, int row) {
-        Tensor counts = forward.targets().valid().narrow(0, row, 1).sum(new long[] {0, 2}, false, new ScalarTypeOptional(ScalarType.Long))
-                .cpu().contiguous();
-        long[] values = new long[(int) counts.numel()];
-        counts.data_ptr_long().get(values);
-        return values;
     }
 
     /** What a pass adds up: the trainer's batch means, and per clip and codebook the summed cross-entropy and tokens. */
@@ -184,22 +172,19 @@ public final class HeldOutFit {
 
         void addBatch(CodebookCrossEntropy.Result batch, int batches) {
             trainerLoss += batch.loss().item_double() / batches;
-            double[] ce = doubles(batch.perCodebook());
+            double[] ce = RowLoss.doubles(batch.perCodebook());
             for (int k = 0; k < ce.length; k++) {
                 trainerCe[k] += ce[k] / batches;
             }
         }
 
-        /** One clip: its per-codebook means times its per-codebook counts are its summed cross-entropies. */
-        void addClip(CodebookCrossEntropy.Result row, long[] counts) {
-            double[] means = doubles(row.perCodebook());
-            for (int k = 0; k < means.length; k++) {
-                double sum = counts[k] == 0 ? 0 : means[k] * counts[k]; // a codebook without tokens has a NaN mean
-                clipSums[clip] += sum;
-                clipTokens[clip] += counts[k];
-                codebookSums[k] += sum;
-                codebookTokens[k] += counts[k];
+        void addClip(RowLoss row) {
+            for (int k = 0; k < codebookSums.length; k++) {
+                codebookSums[k] += row.sums()[k];
+                codebookTokens[k] += row.tokens()[k];
             }
+            clipSums[clip] = row.sum();
+            clipTokens[clip] = row.count();
             clip++;
         }
 
@@ -226,13 +211,6 @@ public final class HeldOutFit {
                     trainerLoss, Arrays.stream(trainerCe).boxed().toList(), perClip);
             return new Scored(result, files, clipSums, clipTokens);
         }
-    }
-
-    private static double[] doubles(Tensor values) {
-        Tensor host = values.detach().to(ScalarType.Double).cpu().contiguous();
-        double[] read = new double[(int) host.numel()];
-        host.data_ptr_double().get(read);
-        return read;
     }
 
     private static void requireSameClips(Scored first, Scored other) {
