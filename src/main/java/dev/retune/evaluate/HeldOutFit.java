@@ -91,7 +91,8 @@ public final class HeldOutFit {
         for (ModelLocation location : sources) {
             ModelSource source = ModelSource.load(location, device);
             int done = scored.size();
-            scored.add(scoreClips(config, source, device, options, (clips, total) -> progress.update(done * total + clips, sources.size() * total), stop));
+            ProgressListener overall = (clips, total) -> progress.update(done * total + clips, sources.size() * total);
+            scored.add(scoreClips(config, source, device, options, overall, stop));
         }
         ClipBootstrap bootstrap = new ClipBootstrap(options.resamples(), options.seed());
         Scored first = scored.get(0);

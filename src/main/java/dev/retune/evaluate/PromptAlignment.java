@@ -56,7 +56,8 @@ public final class PromptAlignment {
 
         public Pair {
             if (audio == null || prompt == null || prompt.isBlank()) {
-                throw new ScoreException(Failure.USAGE, (audio == null ? "a clip" : audio.toString()) + ": every clip needs a file and a non-empty prompt");
+                throw new ScoreException(Failure.USAGE, (audio == null ? "a clip" : audio.toString())
+                        + ": every clip needs a file and a non-empty prompt");
             }
         }
 
@@ -64,7 +65,8 @@ public final class PromptAlignment {
         public static Pair fromSidecar(Path audio) {
             Path sidecar = audio.resolveSibling(audio.getFileName() + ".json");
             if (!Files.isRegularFile(sidecar)) {
-                throw new ScoreException(Failure.BAD_INPUT, audio + ": no sidecar " + sidecar.getFileName() + " next to it to read its prompt from");
+                throw new ScoreException(Failure.BAD_INPUT, audio + ": no sidecar " + sidecar.getFileName()
+                        + " next to it to read its prompt from");
             }
             try {
                 JsonNode prompt = JsonMapper.shared().readTree(Files.readString(sidecar)).get("prompt");

@@ -58,7 +58,7 @@ class HeldOutFitTest {
     @Test
     void aCheckpointScoresTheTrainersValidationLossOfItsStep() throws Exception {
         for (long step : new long[] {3, 6}) {
-            JsonNode eval = evalRecord(step);
+            JsonNode eval = evalRecord(runDir, step);
             FitResult fit = compare(runConfig, HeldOutFit.Options.DEFAULT,
                     ModelLocation.run(runDir, new CheckpointChoice(CheckpointChoice.Rule.STEP, step))).sources().get(0);
 
@@ -74,7 +74,26 @@ class HeldOutFitTest {
             assertEquals(fit.trainerLoss(), fit.loss(), 1e-6 * fit.loss());
             assertEquals(Math.exp(fit.loss()), fit.perplexity(), 1e-12 * fit.perplexity());
         }
-        assertNotEquals(evalRecord(3).get("loss").asDouble(), evalRecord(6).get("loss").asDouble(), "the two checkpoints must differ");
+        assertNotEquals(evalRecord(runDir, 3).get("loss").asDouble(), evalRecord(runDir, 6).get("loss").asDouble(), "the two checkpoints must differ");
+    }
+
+    @Test
+    void aBf16LoraRunAndItsPeftAdapterOnTheBaseScoreTheTrainersValidationLoss() throws Exception {
+        Path lora = dir.resolve("lora");
+        RetuneConfig config = withOverrides("adapt.method=lora", "adapt.lora.r=4", "adapt.lora.target_modules=self_attn|lm_heads",
+                "train.max_steps=3", "precision.mode=bf16");
+        new TrainRun(config, lora).run(new TrainRun.Output(true, new StringWriter(), ProgressListener.NONE, null), new AtomicBoolean());
+        double trainer = evalRecord(lora, 3).get("loss").asDouble();
+
+        FitComparison table = compare(new RunFolder(lora).readConfig(), HeldOutFit.Options.DEFAULT, ModelLocation.run(lora, null),
+                ModelLocation.folder(dir.resolve("tiny"), List.of(lora.resolve("adapter"))));
+
+        assertEquals(trainer, table.sources().get(0).trainerLoss(), 1e-6 * trainer, "the run's checkpoint, LoRA restored");
+        assertEquals(trainer, table.sources().get(1).trainerLoss(), 1e-6 * trainer, "the base model folder + the run's PEFT adapter");
+        assertNotEquals(evalRecord(runDir, 3).get("loss").asDouble(), trainer, "LoRA trained other weights than the full run");
+        double fp32 = compare(withOverrides("adapt.method=lora", "adapt.lora.r=4", "adapt.lora.target_modules=self_attn|lm_heads"),
+                HeldOutFit.Options.DEFAULT, ModelLocation.run(lora, null)).sources().get(0).trainerLoss();
+        assertTrue(Math.abs(fp32 - trainer) > 1e-5 * trainer, "scored in bf16 as the run validated, not in fp32: " + fp32 + " vs " + trainer);
     }
 
     @Test
@@ -153,8 +172,8 @@ class HeldOutFitTest {
         return HeldOutFit.compare(config, List.of(sources), options, ProgressListener.NONE, new AtomicBoolean());
     }
 
-    private static JsonNode evalRecord(long step) throws Exception {
-        return Files.readAllLines(runDir.resolve("metrics.jsonl")).stream().map(line -> JsonMapper.shared().readTree(line))
+    private static JsonNode evalRecord(Path run, long step) throws Exception {
+        return Files.readAllLines(run.resolve("metrics.jsonl")).stream().map(line -> JsonMapper.shared().readTree(line))
                 .filter(node -> "eval".equals(node.get("type").asString()) && node.get("step").asLong() == step)
                 .findFirst().orElseThrow();
     }
