@@ -1,7 +1,6 @@
 package dev.retune.train;
 
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.global.torch.DeviceType;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -19,9 +18,4 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * @param device          where the model runs
  */
 public record TrainPlan(long totalSteps, int gradAccum, double clipNorm, long evalEvery, int patience, int maxEvalBatches,
-                        long checkpointEvery, int emaEvery, ScalarType autocast, Device device) {
-
-    DeviceType deviceType() {
-        return device.is_cuda() ? DeviceType.CUDA : DeviceType.CPU;
-    }
-}
+                        long checkpointEvery, int emaEvery, ScalarType autocast, Device device) {}

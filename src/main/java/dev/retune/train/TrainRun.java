@@ -271,29 +271,44 @@ public final class TrainRun {
      * rerun encodes only what is missing.
      */
     public TrainingData prepareData(MusicgenForConditionalGeneration model, ProgressListener progress, AtomicBoolean stop) {
-        int frames = segmentFrames(config, model.config());
-        DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
-                new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
-        AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
-        EncodePlan plan = EncodePlan.of(model.audio_encoder, config.data());
-        CodecTokens codec = new CodecTokens(model.audio_encoder, format, plan.chunkFrames());
-        TokenCache cache = config.data().useCache() ? new TokenCache(cacheDir(), codec.identity()) : null;
         List<TrainingData.Example> train = new ArrayList<>();
         List<TrainingData.Example> valid = new ArrayList<>();
-        for (TrainingData.Example example : new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop)) {
+        for (TrainingData.Example example : encodeDataset(config, model, progress, stop)) {
             (example.track().split() == dev.retune.data.Split.TRAIN ? train : valid).add(example);
         }
-        index.problems().forEach(p -> Log.info("skipping " + p.kind().id() + ": " + p.message()));
         if (train.isEmpty()) {
-            throw new NoTrainingDataException(index.dir() + ": no usable training tracks (run `retune data check` for details)");
+            throw new NoTrainingDataException(Path.of(config.data().dataset()).toAbsolutePath().normalize()
+                    + ": no usable training tracks (run `retune data check` for details)");
         }
         TextTokenizer tokenizer = TextTokenizer.load(tokenizerFile());
         DescriptionMerger merger = new DescriptionMerger(new DescriptionMerger.Options(config.data().text().mergeP(),
                 config.data().text().replaceP(), config.data().text().dropFieldP(), config.data().text().fields()), config.train().seed());
         return new TrainingData(train, valid, tokenizer, merger,
                 new DelayPattern(model.config().decoder().numCodebooks(), model.config().decoder().specialToken()),
-                new TrainingData.Options(config.data().batchSize(), frames, config.data().minSegmentRatio(), config.train().seed(),
-                        config.train().wordDropoutP(), config.train().cfgDropoutP(), TextTokenizer.MAX_PROMPT_TOKENS));
+                dataOptions(config, model.config()));
+    }
+
+    /**
+     * Every usable track of {@code data.dataset} with its whole-file codes from {@code model}'s codec (through the token
+     * cache, as {@link #prepareData}), in the dataset's order, each with its split; the rows skipped are logged.
+     */
+    public static List<TrainingData.Example> encodeDataset(RetuneConfig config, MusicgenForConditionalGeneration model,
+                                                           ProgressListener progress, AtomicBoolean stop) {
+        DatasetIndex index = Dataset.scan(Path.of(config.data().dataset()),
+                new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths()));
+        AudioFormat format = new AudioFormat(config.data().sampleRate(), config.data().channels());
+        EncodePlan plan = EncodePlan.of(model.audio_encoder, config.data());
+        CodecTokens codec = new CodecTokens(model.audio_encoder, format, plan.chunkFrames());
+        TokenCache cache = config.data().useCache() ? new TokenCache(cacheDir(config), codec.identity()) : null;
+        List<TrainingData.Example> examples = new DatasetEncoder(codec, cache, format, plan.workers()).encode(index.tracks(), progress, stop);
+        index.problems().forEach(p -> Log.info("skipping " + p.kind().id() + ": " + p.message()));
+        return examples;
+    }
+
+    /** How {@code config} cuts and describes examples for a model of {@code model}'s shape (segment frames checked). */
+    public static TrainingData.Options dataOptions(RetuneConfig config, MusicgenConfig model) {
+        return new TrainingData.Options(config.data().batchSize(), segmentFrames(config, model), config.data().minSegmentRatio(),
+                config.train().seed(), config.train().wordDropoutP(), config.train().cfgDropoutP(), TextTokenizer.MAX_PROMPT_TOKENS);
     }
 
     /**
@@ -376,7 +391,7 @@ public final class TrainRun {
         return dir.resolve(ModelFolder.TOKENIZER);
     }
 
-    private Path cacheDir() {
+    private static Path cacheDir(RetuneConfig config) {
         return config.data().cacheDir() != null ? Path.of(config.data().cacheDir())
                 : Path.of(System.getProperty("user.home"), ".cache", "retune", "tokens");
     }

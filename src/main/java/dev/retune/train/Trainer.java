@@ -1,9 +1,7 @@
 package dev.retune.train;
 
 import dev.retune.kernels.CodebookCrossEntropy;
-import dev.retune.model.CodebookLoss;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.TrainerState;
 import dev.retune.train.distributed.Distributed;
@@ -48,7 +46,7 @@ public final class Trainer {
     private final Map<String, Tensor> trainable;
     private final TensorVector trainableVector = new TensorVector();
     private final AdamWOptimizer optimizer;
-    private final CodebookCrossEntropy lossFunction;
+    private final BatchLoss batchLoss;
     private final List<ParamGroup> groups;
     private final boolean[] open;
     private boolean stagesSet;
@@ -60,7 +58,6 @@ public final class Trainer {
     private final MetricsSink sink;
     private final TrainPlan plan;
     private final boolean trainTextEncoder;
-    private final long special;
     private final Distributed dist;
     private final GradientSync gradientSync;
 
@@ -84,7 +81,7 @@ public final class Trainer {
         this.trainable = setup.trainable();
         trainable.values().forEach(trainableVector::push_back);
         this.optimizer = setup.optimizer();
-        this.lossFunction = setup.loss();
+        this.batchLoss = new BatchLoss(model, setup.loss(), setup.plan().autocast(), setup.plan().device(), setup.trainTextEncoder());
         this.groups = setup.groups();
         this.open = new boolean[groups.size()];
         this.schedule = setup.schedule();
@@ -95,7 +92,6 @@ public final class Trainer {
         this.sink = sink;
         this.plan = setup.plan();
         this.trainTextEncoder = setup.trainTextEncoder();
-        this.special = model.config().decoder().specialToken();
         this.dist = dist;
         this.gradientSync = new GradientSync(dist);
     }
@@ -178,7 +174,7 @@ public final class Trainer {
                 if (micro == plan.gradAccum() - 1) {
                     gradientSync.arm(openParameters()); // the last backward of the step averages while it runs
                 }
-                Forward forward = forward(batch, scaler.scale() / plan.gradAccum());
+                BatchLoss.Forward forward = batchLoss.forward(batch, scaler.scale() / plan.gradAccum());
                 CodebookCrossEntropy.Result result = forward.loss();
                 double value = result.loss().item_double();
                 // The fused loss already produced d(scale · loss / accumulation)/d logits: backward starts there.
@@ -222,40 +218,6 @@ public final class Trainer {
         }
     }
 
-    /** A batch's logits [B, K, S, V] and its loss (with the logits' gradient when training). */
-    private record Forward(Tensor logits, CodebookCrossEntropy.Result loss) {}
-
-    /**
-     * Logits and loss of one batch under autocast; the frozen text encoder runs without autograd. With
-     * {@code upstream} (training) the loss comes with d(upstream · loss)/d logits.
-     */
-    private Forward forward(Batch batch, Double upstream) {
-        try (Autocast autocast = Autocast.enter(plan.deviceType(), plan.autocast())) {
-            Tensor ids = batch.textIds().to(plan.device(), torch.ScalarType.Long);
-            Tensor mask = batch.textMask().to(plan.device(), torch.ScalarType.Long);
-            Tensor textStates;
-            if (trainTextEncoder) {
-                textStates = model.text_encoder.forward(ids, mask);
-            } else {
-                try (NoGradGuard noGrad = new NoGradGuard()) {
-                    textStates = model.text_encoder.forward(ids, mask);
-                }
-            }
-            Conditioning conditioning = model.project(textStates, mask);
-            if (batch.nullText()) {
-                conditioning = conditioning.nulled();
-            }
-            Tensor logits = model.logits(batch.inputs().to(plan.device(), torch.ScalarType.Long), conditioning).contiguous();
-            CodebookLoss.Targets targets = CodebookLoss.targets(batch.labels().to(plan.device(), torch.ScalarType.Long), special);
-            CodebookCrossEntropy.Result result;
-            try (NoGradGuard noGrad = new NoGradGuard()) {
-                result = upstream == null ? lossFunction.forward(logits.detach(), targets.tokens(), targets.valid())
-                        : lossFunction.forwardBackward(logits.detach(), targets.tokens(), targets.valid(), upstream);
-            }
-            return new Forward(logits, result);
-        }
-    }
-
     /** Divides gradients by the loss scale, clips them, and returns their total norm before clipping. */
     private double unscaleAndClip() {
         if (scaler.enabled()) {
@@ -292,7 +254,7 @@ public final class Trainer {
                     return false;
                 }
                 try (PointerScope scope = new PointerScope()) {
-                    CodebookCrossEntropy.Result result = forward(data.validBatch(i), null).loss();
+                    CodebookCrossEntropy.Result result = batchLoss.forward(data.validBatch(i)).loss();
                     loss += result.loss().item_double() / batches;
                     addInto(ce, result.perCodebook(), batches);
                 }

@@ -42,7 +42,12 @@ public final class TrainingData {
 
     public TrainingData(List<Example> train, List<Example> valid, TextTokenizer tokenizer, DescriptionMerger merger,
                         DelayPattern pattern, Options options) {
-        if (train.size() < options.batchSize()) {
+        this(train, valid, tokenizer, merger, pattern, options, true);
+    }
+
+    private TrainingData(List<Example> train, List<Example> valid, TextTokenizer tokenizer, DescriptionMerger merger,
+                         DelayPattern pattern, Options options, boolean training) {
+        if (training && train.size() < options.batchSize()) {
             throw new TrainingException("data.batch_size " + options.batchSize() + " is larger than the " + train.size()
                     + " usable training tracks; lower data.batch_size");
         }
@@ -52,6 +57,14 @@ public final class TrainingData {
         this.merger = merger;
         this.pattern = pattern;
         this.options = options;
+    }
+
+    /**
+     * Data to score a model on rather than train it: {@code examples} are cut and described as validation cuts them
+     * ({@link #validBatch}); there are no training batches.
+     */
+    public static TrainingData forScoring(List<Example> examples, TextTokenizer tokenizer, DelayPattern pattern, Options options) {
+        return new TrainingData(List.of(), examples, tokenizer, DescriptionMerger.OFF, pattern, options, false);
     }
 
     /**

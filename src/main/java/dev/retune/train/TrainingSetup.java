@@ -67,14 +67,18 @@ public record TrainingSetup(Adaptation adaptation, Unfreezing unfreezing, Map<St
     }
 
     private static TrainPlan plan(RetuneConfig config, long totalSteps, Device device) {
-        ScalarType autocast = switch (config.precision().mode()) {
+        return new TrainPlan(totalSteps, config.train().gradAccum(), config.train().clipNorm(), config.eval().every(),
+                config.eval().patience(), config.eval().maxBatches() == null ? 0 : config.eval().maxBatches(),
+                config.checkpoint().every(), config.ema().enabled() ? config.ema().every() : 0, autocast(config.precision()), device);
+    }
+
+    /** The autocast dtype of {@code precision.mode} (null: fp32, no autocast). */
+    static ScalarType autocast(PrecisionConfig precision) {
+        return switch (precision.mode()) {
             case BF16 -> ScalarType.BFloat16;
             case FP16 -> ScalarType.Half;
             case FP32 -> null;
         };
-        return new TrainPlan(totalSteps, config.train().gradAccum(), config.train().clipNorm(), config.eval().every(),
-                config.eval().patience(), config.eval().maxBatches() == null ? 0 : config.eval().maxBatches(),
-                config.checkpoint().every(), config.ema().enabled() ? config.ema().every() : 0, autocast, device);
     }
 
     /** Whether any T5 weight trains, so the text encoder must run with autograd. */
