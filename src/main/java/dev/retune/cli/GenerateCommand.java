@@ -2,7 +2,6 @@ package dev.retune.cli;
 
 import dev.retune.ExitCode;
 import dev.retune.Log;
-import dev.retune.ProgressListener;
 import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig;
 import dev.retune.generate.CheckpointChoice;
@@ -111,7 +110,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationRequest request = request();
         PrintWriter stdout = spec.commandLine().getOut();
         Generation.Summary summary;
-        try (Log.Route messages = routeMessages(); Bar bar = new Bar()) {
+        try (Log.Route messages = routeMessages(); CountBar bar = new CountBar("generating", "prompts", true)) {
             summary = Generation.run(request, audio -> {
                 stdout.printf("%s  %.2f s  \"%s\"%n", audio.file(), audio.seconds(), audio.prompt());
                 stdout.flush();
@@ -146,25 +145,6 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The progress bar, from the first report on: once the prompts are counted and the model is loaded. */
-    private static final class Bar implements ProgressListener, AutoCloseable {
-        private Progress progress;
-
-        @Override
-        public void update(double done, double total) {
-            if (progress == null) {
-                progress = Progress.start("generating", Math.round(total), "prompts", true);
-            }
-            progress.update(done, total);
-        }
-
-        @Override
-        public void close() {
-            if (progress != null) {
-                progress.close();
-            }
-        }
-    }
-
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }

@@ -80,7 +80,7 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets()).flatMap(List::stream);
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate()).flatMap(List::stream);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -124,6 +124,30 @@ class BadInputTest {
                         "bench", "train", "--precision", "fp8", "--steps", "1"),
                 row("bench generate with a guidance scale of 0", 2, "--cfg (guidance scale) must be a finite number > 0",
                         "bench", "generate", "--cfg", "0", "--seconds", "0.1")
+        );
+    }
+
+    // ---- retune evaluate ------------------------------------------------------------------------------------------
+
+    static List<Case> evaluate() {
+        return List.of(
+                row("evaluate audio of a missing folder", 3, "none: no such file or folder", "evaluate", "audio", "{case}/none"),
+                row("evaluate audio of a folder without audio", 3, "holds no audio file",
+                        caseDir -> Files.writeString(caseDir.resolve("notes.txt"), "not audio"), "evaluate", "audio", "{case}"),
+                row("evaluate fit of a model folder without a config", 2, "give --config CONFIG", "evaluate", "fit", "--source", "{tiny}"),
+                row("evaluate fit of a folder that is no source", 2, "is neither a model folder (no config.json) nor a training run",
+                        "evaluate", "fit", "--source", "{case}/none", "--config", "{config}"),
+                row("evaluate fit of a model folder at a checkpoint", 2, "is a model folder; @best picks a checkpoint of a training run",
+                        "evaluate", "fit", "--source", "{tiny}@best", "--config", "{config}"),
+                row("evaluate fit with an unknown split", 2, "--split must be valid, train or all, found test",
+                        "evaluate", "fit", "--source", "{tiny}", "--config", "{config}", "--split", "test"),
+                row("evaluate fit with too few resamples", 2, "resamples",
+                        "evaluate", "fit", "--source", "{tiny}", "--config", "{config}", "--resamples", "3"),
+                row("evaluate distance with an empty evaluated folder", 3, "holds no audio file",
+                        "evaluate", "distance", "{case}", "--reference", "{case}", "--codec", "{tiny}"),
+                row("evaluate align of clips without sidecars", 3, "sidecar",
+                        caseDir -> Files.copy(Path.of("datasets/demo/funk_bass.ogg"), caseDir.resolve("funk_bass.ogg")),
+                        "evaluate", "align", "--source", "{tiny}", "--config", "{config}", "{case}")
         );
     }
 

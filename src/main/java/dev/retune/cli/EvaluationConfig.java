@@ -1,0 +1,30 @@
+package dev.retune.cli;
+
+import dev.retune.config.ConfigLoader;
+import dev.retune.config.RetuneConfig;
+import dev.retune.run.RunFolder;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * The settings evaluate scores with (dataset, segment length, batch size, precision, token cache): {@code --config}
+ * when given, else the config.yaml of the first source that is a training run, so a run is scored as it validated.
+ */
+final class EvaluationConfig {
+
+    private EvaluationConfig() {}
+
+    static RetuneConfig resolve(Path config, List<String> overrides, List<SourceOption.Source> sources, CommandLine command) {
+        if (config != null) {
+            return ConfigLoader.load(config, overrides);
+        }
+        for (SourceOption.Source source : sources) {
+            if (source.location().run() != null) {
+                return ConfigLoader.load(new RunFolder(source.location().run()).configFile(), overrides);
+            }
+        }
+        throw new CommandLine.ParameterException(command, "give --config CONFIG: the dataset and settings to score with "
+                + "(with a --source that is a training run, its config.yaml is used)");
+    }
+}
