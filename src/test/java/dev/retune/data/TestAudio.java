@@ -3,6 +3,7 @@ package dev.retune.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 
 /** Signals and measurements shared by the audio tests. */
 public final class TestAudio {
@@ -18,6 +19,21 @@ public final class TestAudio {
             for (int c = 0; c < channels; c++) {
                 samples[c][i] = value;
             }
+        }
+        return new Audio(samples, rate);
+    }
+
+    /** Chords over noise, different per seed, {@code seconds} long, stereo. */
+    public static Audio music(int rate, double seconds, long seed) {
+        int frames = (int) Math.round(rate * seconds);
+        Random random = new Random(seed);
+        double root = 110 + 40 * seed;
+        float[][] samples = new float[2][frames];
+        for (int i = 0; i < frames; i++) {
+            double t = (double) i / rate;
+            double chord = Math.sin(2 * Math.PI * root * (1 + (int) (t / 2) % 3 * 0.25) * t) + 0.5 * Math.sin(2 * Math.PI * root * 1.5 * t);
+            samples[0][i] = (float) (0.3 * chord + 0.05 * random.nextGaussian());
+            samples[1][i] = (float) (0.2 * chord + 0.05 * random.nextGaussian());
         }
         return new Audio(samples, rate);
     }

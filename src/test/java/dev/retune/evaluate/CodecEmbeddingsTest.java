@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -50,7 +49,7 @@ class CodecEmbeddingsTest {
 
     @Test
     void streamedEmbeddingsOfAResampledStereoFileEqualTheWholeFileEmbedding() {
-        Path file = TestAudio.write(dir, "song.flac", music(44_100, 4.3, 1));
+        Path file = TestAudio.write(dir, "song.flac", TestAudio.music(44_100, 4.3, 1));
         CodecEmbeddings embeddings = new CodecEmbeddings(codec, 37); // chunks that do not divide the file
 
         EmbeddingSet.Clip clip = embeddings.embed(file);
@@ -72,8 +71,8 @@ class CodecEmbeddingsTest {
 
     @Test
     void aSetKeepsItsClipsInOrderAndReportsProgressInClips() {
-        Path first = TestAudio.write(dir, "first.wav", music(32_000, 1.0, 2));
-        Path second = TestAudio.write(dir, "second.mp3", music(48_000, 2.5, 3));
+        Path first = TestAudio.write(dir, "first.wav", TestAudio.music(32_000, 1.0, 2));
+        Path second = TestAudio.write(dir, "second.mp3", TestAudio.music(48_000, 2.5, 3));
         List<Double> progress = new ArrayList<>();
 
         EmbeddingSet set = new CodecEmbeddings(codec).embed(List.of(first, second), (done, total) -> {
@@ -104,7 +103,7 @@ class CodecEmbeddingsTest {
 
     @Test
     void anUndecodableFileOrAStopEndsTheSet() throws IOException {
-        Path good = TestAudio.write(dir, "good.wav", music(32_000, 3.0, 4));
+        Path good = TestAudio.write(dir, "good.wav", TestAudio.music(32_000, 3.0, 4));
         Path bad = Files.writeString(dir.resolve("bad.wav"), "not audio\n".repeat(50));
         CodecEmbeddings embeddings = new CodecEmbeddings(codec, 20);
 
@@ -120,7 +119,7 @@ class CodecEmbeddingsTest {
 
     @Test
     void theSameFileTwiceGivesTheSameEmbeddings() {
-        Path file = TestAudio.write(dir, "twice.flac", music(22_050, 2.0, 5));
+        Path file = TestAudio.write(dir, "twice.flac", TestAudio.music(22_050, 2.0, 5));
         CodecEmbeddings embeddings = new CodecEmbeddings(codec, 29);
         assertArrayEquals(embeddings.embed(file).values(), new CodecEmbeddings(codec, 100).embed(file).values(), 1e-4f);
     }
@@ -134,18 +133,4 @@ class CodecEmbeddingsTest {
         }
     }
 
-    /** Two chords and a little noise, different on each channel. */
-    static Audio music(int rate, double seconds, long seed) {
-        int frames = (int) Math.round(rate * seconds);
-        Random random = new Random(seed);
-        double root = 110 + 40 * seed;
-        float[][] samples = new float[2][frames];
-        for (int i = 0; i < frames; i++) {
-            double t = (double) i / rate;
-            double chord = Math.sin(2 * Math.PI * root * (1 + (int) (t / 2) % 3 * 0.25) * t) + 0.5 * Math.sin(2 * Math.PI * root * 1.5 * t);
-            samples[0][i] = (float) (0.3 * chord + 0.05 * random.nextGaussian());
-            samples[1][i] = (float) (0.2 * chord + 0.05 * random.nextGaussian());
-        }
-        return new Audio(samples, rate);
-    }
 }

@@ -27,7 +27,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.Device;
@@ -56,9 +55,9 @@ class PrepareDataTest {
     @BeforeAll
     static void modelAndSongs() throws IOException {
         songs = Files.createDirectories(dir.resolve("songs"));
-        TestAudio.write(songs, "a.flac", music(44_100, 20.0, 1));
-        TestAudio.write(songs, "b.mp3", music(48_000, 20.0, 2));
-        TestAudio.write(songs, "c.wav", music(32_000, 12.0, 3));
+        TestAudio.write(songs, "a.flac", TestAudio.music(44_100, 20.0, 1));
+        TestAudio.write(songs, "b.mp3", TestAudio.music(48_000, 20.0, 2));
+        TestAudio.write(songs, "c.wav", TestAudio.music(32_000, 12.0, 3));
         Files.writeString(songs.resolve("undecodable.wav"), "not audio\n".repeat(100));
         Files.writeString(songs.resolve(Dataset.METADATA_FILE), String.join("\n", "file_name,description,split",
                 "a.flac,first song,train", "b.mp3,second song,train", "c.wav,third song,valid", ""));
@@ -67,7 +66,7 @@ class PrepareDataTest {
 
     @Test
     void aMinuteStreamedInChunksHasTheCodesOfTheWholeFileEncodeAndIsCachedSo() {
-        Path minute = TestAudio.write(dir, "minute.flac", music(44_100, 60.0, 4));
+        Path minute = TestAudio.write(dir, "minute.flac", TestAudio.music(44_100, 60.0, 4));
         Audio decoded = AudioDecoder.decode(minute, MONO);
         Tensor wave = torch.tensor(decoded.samples()[0]).reshape(1, 1, decoded.frames()); // [1, 1, N]
         Tensor expected;
@@ -198,18 +197,4 @@ class PrepareDataTest {
                 "data.encode_workers=1"));
     }
 
-    /** Chords over noise, different per seed, {@code seconds} long, stereo. */
-    private static Audio music(int rate, double seconds, long seed) {
-        int frames = (int) Math.round(rate * seconds);
-        Random random = new Random(seed);
-        double root = 110 + 40 * seed;
-        float[][] samples = new float[2][frames];
-        for (int i = 0; i < frames; i++) {
-            double t = (double) i / rate;
-            double chord = Math.sin(2 * Math.PI * root * (1 + (int) (t / 2) % 3 * 0.25) * t) + 0.5 * Math.sin(2 * Math.PI * root * 1.5 * t);
-            samples[0][i] = (float) (0.3 * chord + 0.05 * random.nextGaussian());
-            samples[1][i] = (float) (0.2 * chord + 0.05 * random.nextGaussian());
-        }
-        return new Audio(samples, rate);
-    }
 }
