@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  * right after a capital letter: "F#m"): "in A minor", "C# major", "Bb min", "F sharp minor". The mode may be left out
  * only after a key word ("key: Eb", "key of D", "scale: G"), and a lower-case "a" is a key only after a key word or
  * "in" ("in a minor"), so "a minor change" and "a sharp attack" are none. A capital "A" without an accidental must
- * end its clause ("pad, A minor, 90 bpm") unless written "Am", which keeps "A major upgrade" out. When the text states two different
- * tempos or keys, it states none.
+ * end its clause ("pad, A minor, 90 bpm") unless written "Am", which keeps "A major upgrade" out. When the text
+ * states two different tempos or keys, it states none.
  *
  * @param bpm the stated tempo, or null
  * @param key the stated key spelt as {@link KeyEstimator} spells keys ("A minor", "Eb major", or "Eb" without a mode),
