@@ -2,12 +2,8 @@ package dev.retune.cli;
 
 import dev.retune.ExitCode;
 import dev.retune.Json;
-import dev.retune.config.ConfigLoader;
 import dev.retune.data.Dataset;
-import dev.retune.data.DatasetIndex;
-import dev.retune.data.DatasetOptions;
 import dev.retune.data.Split;
-import dev.retune.data.Track;
 import dev.retune.evaluate.AudioEvaluation;
 import dev.retune.evaluate.CodecEmbeddings;
 import dev.retune.evaluate.EmbeddingSet;
@@ -73,7 +69,13 @@ final class EvaluateDistanceCommand implements Callable<Integer> {
         SetArgument a = SetArgument.parse(evaluated);
         SetArgument b = SetArgument.parse(reference);
         AudioEvaluation.ClipSet setA = AudioEvaluation.ClipSet.of(a.name(), a.path());
-        AudioEvaluation.ClipSet setB = Files.isRegularFile(b.path().resolve("metadata.csv")) ? datasetSplit(b) : AudioEvaluation.ClipSet.of(b.name(), b.path());
+        AudioEvaluation.ClipSet setB = Files.isRegularFile(b.path().resolve(Dataset.METADATA_FILE))
+                ? AudioEvaluation.ClipSet.dataset(b.name() + " (" + split + ")", b.path(), switch (split) {
+                    case "valid" -> Split.VALID;
+                    case "train" -> Split.TRAIN;
+                    default -> null;
+                })
+                : AudioEvaluation.ClipSet.of(b.name(), b.path());
         SetDistance.Options options = new SetDistance.Options(resamples, seed, SetDistance.Options.DEFAULT.kadMaxFrames(),
                 SetDistance.Options.DEFAULT.fadInfSteps(), SetDistance.Options.DEFAULT.fadInfMinFrames());
         SetDistance.Result result;
@@ -98,19 +100,5 @@ final class EvaluateDistanceCommand implements Callable<Integer> {
         stdout.println(json ? Json.of(result) : Reports.markdown(result, setA.name(), setB.name()));
         stdout.flush();
         return ExitCode.OK;
-    }
-
-    /** The usable tracks of a dataset folder in the chosen split, its split rule as training applies it. */
-    private AudioEvaluation.ClipSet datasetSplit(SetArgument dataset) {
-        var data = ConfigLoader.defaults().data();
-        DatasetIndex index = Dataset.scan(dataset.path(), new DatasetOptions(data.validFraction(), data.allowOutsidePaths()));
-        List<Path> files = index.tracks().stream()
-                .filter(t -> split.equals("all") || t.split() == (split.equals("valid") ? Split.VALID : Split.TRAIN))
-                .map(Track::path).toList();
-        if (files.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), dataset.path() + " has no usable clips in its " + split
-                    + " split; choose another --split");
-        }
-        return new AudioEvaluation.ClipSet(dataset.name() + " (" + split + ")", files);
     }
 }

@@ -3,7 +3,13 @@ package dev.retune.evaluate;
 import dev.retune.Json;
 import dev.retune.ProgressListener;
 import dev.retune.data.AtomicFile;
+import dev.retune.config.DataConfig;
 import dev.retune.data.AudioException;
+import dev.retune.data.Dataset;
+import dev.retune.data.DatasetIndex;
+import dev.retune.data.DatasetOptions;
+import dev.retune.data.Split;
+import dev.retune.data.Track;
 import dev.retune.train.StopRequestedException;
 import java.io.IOException;
 import java.io.Writer;
@@ -12,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,20 +40,38 @@ public final class AudioEvaluation {
     /** File name endings taken from a folder: what the data package decodes (FFmpeg reads more, by name). */
     private static final Set<String> AUDIO = Set.of("wav", "flac", "mp3", "ogg", "opus", "m4a", "aac", "aiff", "aif", "wma", "webm");
 
-    /** A named set of clips, in order. */
-    public record ClipSet(String name, List<Path> files) {
+    /**
+     * A named set of clips, in order, with what each clip states about its tempo and key (a generated clip's prompt in
+     * its sidecar, a dataset row's columns and description; {@link StatedMusic#NOTHING} otherwise).
+     */
+    public record ClipSet(String name, List<Path> files, List<MetadataAgreement.Clip> stated) {
 
         public ClipSet {
             files = List.copyOf(files);
+            stated = List.copyOf(stated);
+            if (stated.size() != files.size()) {
+                throw new IllegalArgumentException(files.size() + " files but " + stated.size() + " statements");
+            }
         }
 
-        /** A file, or every audio file directly in a folder, sorted by name; an empty or missing one is named. */
+        /** Files that state nothing. */
+        public ClipSet(String name, List<Path> files) {
+            this(name, files, files.stream().map(f -> new MetadataAgreement.Clip(f, null, StatedMusic.NOTHING)).toList());
+        }
+
+        /**
+         * A file; a dataset folder (its metadata.csv's usable tracks, every split); or every audio file directly in a
+         * folder, sorted by name, with their sidecars when they have them. An empty or missing one is named.
+         */
         public static ClipSet of(String name, Path fileOrFolder) {
             if (Files.isRegularFile(fileOrFolder)) {
-                return new ClipSet(name, List.of(fileOrFolder));
+                return new ClipSet(name, List.of(fileOrFolder), List.of(statedBy(fileOrFolder)));
             }
             if (!Files.isDirectory(fileOrFolder)) {
                 throw new AudioException(fileOrFolder, "no such file or folder");
+            }
+            if (Files.isRegularFile(fileOrFolder.resolve(Dataset.METADATA_FILE))) {
+                return dataset(name, fileOrFolder, null);
             }
             List<Path> files;
             try (Stream<Path> list = Files.list(fileOrFolder)) {
@@ -57,18 +82,38 @@ public final class AudioEvaluation {
             if (files.isEmpty()) {
                 throw new AudioException(fileOrFolder, "holds no audio file (" + String.join(", ", new TreeSet<>(AUDIO)) + ")");
             }
-            return new ClipSet(name, files);
+            return new ClipSet(name, files, files.stream().map(AudioEvaluation::statedBy).toList());
         }
+
+        /** A dataset's usable tracks of {@code split} (null: every split), its split rule as training applies it. */
+        public static ClipSet dataset(String name, Path dir, Split split) {
+            DataConfig defaults = DataConfig.defaults();
+            DatasetIndex index = Dataset.scan(dir, new DatasetOptions(defaults.validFraction(), defaults.allowOutsidePaths()));
+            List<Track> tracks = index.tracks().stream().filter(t -> split == null || t.split() == split).toList();
+            if (tracks.isEmpty()) {
+                throw new AudioException(dir, "no usable clips" + (split == null ? "" : " in its " + split.name().toLowerCase(Locale.ROOT)
+                        + " split"));
+            }
+            return new ClipSet(name, tracks.stream().map(Track::path).toList(),
+                    tracks.stream().map(t -> MetadataAgreement.Clip.fromTrack(t, index.csv())).toList());
+        }
+    }
+
+    private static MetadataAgreement.Clip statedBy(Path file) {
+        boolean sidecar = Files.isRegularFile(file.resolveSibling(file.getFileName() + ".json"));
+        return sidecar ? MetadataAgreement.Clip.fromSidecar(file) : new MetadataAgreement.Clip(file, null, StatedMusic.NOTHING);
     }
 
     /** One metric over a set's clips that define it (n of them): mean, median and the 10th and 90th percentiles. */
     public record Spread(int n, Double mean, Double median, Double p10, Double p90) {}
 
     /**
-     * @param metrics each numeric metric's spread, by JSON key
-     * @param keys    how many clips read each key, most frequent first
+     * @param metrics   each numeric metric's spread, by JSON key
+     * @param keys      how many clips read each key, most frequent first
+     * @param agreement how often the estimated tempo and key agree with what the clips state (null: none states any)
      */
-    public record SetSummary(String set, int clips, double seconds, Map<String, Spread> metrics, Map<String, Integer> keys) {}
+    public record SetSummary(String set, int clips, double seconds, Map<String, Spread> metrics, Map<String, Integer> keys,
+                             MetadataAgreementResult agreement) {}
 
     /** The numeric metrics, by JSON key, with the label their plot carries. */
     private record Metric(String key, String label, Function<ClipMetrics, Double> value) {}
@@ -140,6 +185,7 @@ public final class AudioEvaluation {
             Map<String, double[]> byMetric = new LinkedHashMap<>();
             METRICS.forEach(m -> byMetric.put(m.key(), new double[set.files().size()]));
             Map<String, Integer> keys = new TreeMap<>();
+            Map<Path, ClipMetrics> stating = new HashMap<>(); // only the clips that state a tempo or key
             double seconds = 0;
             for (int i = 0; i < set.files().size(); i++) {
                 if (stop.get()) {
@@ -154,13 +200,18 @@ public final class AudioEvaluation {
                 if (clip.key() != null) {
                     keys.merge(clip.key(), 1, Integer::sum);
                 }
+                if (set.stated().get(i).stated().statesSomething()) {
+                    stating.put(set.files().get(i), clip);
+                }
                 if (rows != null) {
                     rows.row(row(set.name(), clip));
                 }
                 progress.update(++done, total);
             }
             values.put(set.name(), byMetric);
-            summaries.add(summary(set, seconds, byMetric, keys));
+            MetadataAgreementResult agreement = stating.isEmpty() ? null
+                    : MetadataAgreement.score(set.stated(), stating::get, ProgressListener.NONE, stop);
+            summaries.add(summary(set, seconds, byMetric, keys, agreement));
         }
         return new Analysed(summaries, values);
     }
@@ -171,12 +222,13 @@ public final class AudioEvaluation {
                 c.energyEntropy(), c.snrDb(), c.tempoBpm(), c.key(), c.keyStrength());
     }
 
-    private static SetSummary summary(ClipSet set, double seconds, Map<String, double[]> byMetric, Map<String, Integer> keys) {
+    private static SetSummary summary(ClipSet set, double seconds, Map<String, double[]> byMetric, Map<String, Integer> keys,
+                                      MetadataAgreementResult agreement) {
         Map<String, Spread> spreads = new LinkedHashMap<>();
         byMetric.forEach((key, v) -> spreads.put(key, spread(v)));
         Map<String, Integer> byCount = new LinkedHashMap<>();
         keys.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).forEach(e -> byCount.put(e.getKey(), e.getValue()));
-        return new SetSummary(set.name(), set.files().size(), seconds, spreads, byCount);
+        return new SetSummary(set.name(), set.files().size(), seconds, spreads, byCount, agreement);
     }
 
     /** Spread of the defined values (NaN marks an undefined one); nulls when none is defined. */
@@ -206,7 +258,17 @@ public final class AudioEvaluation {
         summaries.forEach(s -> keys.add(s.keys().isEmpty() ? "—" : String.join(", ", s.keys().entrySet().stream().limit(3)
                 .map(e -> e.getKey() + " ×" + e.getValue()).toList())));
         table.row(keys);
+        List<Object> tempo = new ArrayList<>(List.of("stated tempo agrees (exact / up to an octave)"));
+        summaries.forEach(s -> tempo.add(s.agreement() == null ? "—" : agreement(s.agreement().tempo())));
+        table.row(tempo);
+        List<Object> key = new ArrayList<>(List.of("stated key agrees (exact / relative or fifth)"));
+        summaries.forEach(s -> key.add(s.agreement() == null ? "—" : agreement(s.agreement().key())));
+        table.row(key);
         return "Median [10th – 90th percentile] over the clips that define each metric (n of clips when fewer).\n\n" + table;
+    }
+
+    private static String agreement(MetadataAgreementResult.Agreement a) {
+        return a.stating() == 0 ? "—" : String.format(Locale.ROOT, "%d / %d of %d stating", a.agreeExact(), a.agreeLenient(), a.stating());
     }
 
     private static String cell(Spread s, int clips) {

@@ -78,6 +78,12 @@ class EvaluateCommandTest {
         assertTrue(sets.get(0).get("metrics").get("lufs").get("median").asDouble() < 0);
         assertReport(report, "summary.md", "summary.json", "clips.csv", "lufs.png", "tempo_bpm.png");
         assertEquals(1 + 6 + 2, Files.readAllLines(report.resolve("clips.csv")).size());
+        // The demo subset's metadata.csv states a tempo and key per row: each is compared with the estimate.
+        JsonNode agreement = sets.get(0).get("agreement");
+        assertEquals(6, agreement.get("clips_given").asInt());
+        assertTrue(agreement.get("key").get("stating").asInt() > 0, agreement.toString());
+        assertTrue(agreement.get("key").get("agree_lenient").asInt() >= agreement.get("key").get("agree_exact").asInt());
+        assertTrue(sets.get(1).get("agreement").isNull(), "the generated clips' prompts state neither tempo nor key");
     }
 
     @Test
