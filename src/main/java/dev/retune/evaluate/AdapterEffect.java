@@ -122,19 +122,12 @@ public final class AdapterEffect {
      */
     public static EffectResult run(Request request, Options options, ProgressListener progress, AtomicBoolean stop) {
         requireDistinct(request.base(), request.adapted());
-        Generating generating = request.generation();
-        List<SetToGenerate> sets = new ArrayList<>(List.of(new SetToGenerate(BASE_A, request.base(), generating.seed()),
-                new SetToGenerate(ADAPTED_A, request.adapted(), generating.seed()), new SetToGenerate(BASE_B, request.base(), generating.seed() + 1)));
-        if (generating.adaptedSeedNoise()) {
-            sets.add(new SetToGenerate(ADAPTED_B, request.adapted(), generating.seed() + 1));
-        }
-        List<GenerationRequest> generations = sets.stream()
-                .map(set -> generating.request(set.model(), request.target(), set.seed(), request.outDir().resolve(set.folder()))).toList();
+        List<GenerationRequest> generations = generations(request);
         List<Path> targetAudio = clipFiles(request.target(), options.targetClips());
         if (request.general() != null) {
-            clipFiles(request.general(), HeldOutFit.Clips.ALL);
+            clipFiles(request.general(), HeldOutFit.Clips.ALL); // a general dataset without clips is told before any work
         }
-        Stages stages = new Stages(progress, stop, 3 * sets.size() + (request.general() == null ? 1 : 2) + 6);
+        Stages stages = new Stages(progress, stop, 3 * generations.size() + (request.general() == null ? 1 : 2) + 6);
 
         List<List<GeneratedAudio>> generated = new ArrayList<>();
         for (GenerationRequest generation : generations) {
@@ -143,46 +136,72 @@ public final class AdapterEffect {
             stages.done("generating into " + generation.output().folder());
             generated.add(files);
         }
-        List<ModelLocation> pair = List.of(request.base(), request.adapted());
-        FitComparison targetFit = HeldOutFit.compare(request.target(), pair, options.fit(options.targetClips()), stages.next(), stop);
-        stages.done("fitting the target");
-        FitComparison generalFit = null;
-        if (request.general() != null) {
-            generalFit = HeldOutFit.compare(request.general(), pair, options.fit(HeldOutFit.Clips.ALL), stages.next(), stop);
-            stages.done("fitting the general dataset");
-        }
+        FitComparison targetFit = fit(request, request.target(), options.fit(options.targetClips()), stages);
+        FitComparison generalFit = request.general() == null ? null
+                : fit(request, request.general(), options.fit(HeldOutFit.Clips.ALL), stages);
 
         Device device = HeldOutFit.device(request.target());
-        ModelSource base = ModelSource.load(request.base(), device);
-        CodecEmbeddings codec = new CodecEmbeddings(base.model().audio_encoder);
-        List<EmbeddingSet> embedded = new ArrayList<>();
-        for (List<GeneratedAudio> files : generated) {
-            embedded.add(codec.embed(files.stream().map(GeneratedAudio::file).toList(), stages.next(), stop));
-            stages.done("embedding the generated audio");
-        }
-        EmbeddingSet target = codec.embed(targetAudio, stages.next(), stop);
-        stages.done("embedding the target audio");
+        WithBase withBase = withBase(ModelSource.load(request.base(), device), device, request.target(), generated, targetAudio, options, stages);
+        List<EmbeddingSet> sets = withBase.sets();
+        Distances distances = new Distances(withBase.codec(), options.distance(), stages);
+        SetDistance.Result effect = distances.between(sets.get(1), sets.get(0));
+        SetDistance.Result baseNoise = distances.between(sets.get(2), sets.get(0));
+        SetDistance.Result adaptedNoise = sets.size() > 3 ? distances.between(sets.get(3), sets.get(1)) : null;
+        SetDistance.Result baseToTarget = distances.between(sets.get(0), withBase.target());
+        SetDistance.Result adaptedToTarget = distances.between(sets.get(1), withBase.target());
+        List<EffectResult.Alignment> alignment = List.of(withBase.alignment(),
+                align("adapted", request.target(), ModelSource.load(request.adapted(), device), device, generated, options, stages));
 
-        Distances distances = new Distances(codec.provenance(), options.distance(), stages);
-        SetDistance.Result effect = distances.between(embedded.get(1), embedded.get(0));
-        SetDistance.Result baseNoise = distances.between(embedded.get(2), embedded.get(0));
-        SetDistance.Result adaptedNoise = generating.adaptedSeedNoise() ? distances.between(embedded.get(3), embedded.get(1)) : null;
-        SetDistance.Result baseToTarget = distances.between(embedded.get(0), target);
-        SetDistance.Result adaptedToTarget = distances.between(embedded.get(1), target);
-
-        List<EffectResult.Alignment> alignment = new ArrayList<>();
-        alignment.add(align("base", request.target(), base, device, generated, options, stages));
-        alignment.add(align("adapted", request.target(), ModelSource.load(request.adapted(), device), device, generated, options, stages));
-
-        List<GeneratedAudio> baseA = generated.get(0);
-        EffectResult.Provenance provenance = new EffectResult.Provenance(baseA.get(0).sidecar().settings().source(),
-                generated.get(1).get(0).sidecar().settings().source(), targetFit.dataset(), options.targetClips().id(), targetAudio.size(),
-                generalFit == null ? null : generalFit.dataset(), baseA.size(), generating.seed(), generating.seed() + 1,
-                generating.duration(), generating.batchSize(), generating.sampling(), codec.provenance(), options.resamples(), options.seed());
         List<EffectResult.Verdict> verdicts = EffectVerdicts.of(targetFit, generalFit, effect, baseNoise, adaptedNoise, baseToTarget,
                 adaptedToTarget, alignment);
         return new EffectResult(targetFit, generalFit, outputs(request.outDir(), generated), effect, baseNoise, adaptedNoise, baseToTarget,
-                adaptedToTarget, alignment, verdicts, provenance);
+                adaptedToTarget, alignment, verdicts, provenance(request, options, generated, targetFit, generalFit, targetAudio, withBase.codec()));
+    }
+
+    /** Base-A and adapted-A with seed set A, base-B (and adapted-B) with seed set B, each into its own folder. */
+    private static List<GenerationRequest> generations(Request request) {
+        Generating generating = request.generation();
+        List<SetToGenerate> sets = new ArrayList<>(List.of(new SetToGenerate(BASE_A, request.base(), generating.seed()),
+                new SetToGenerate(ADAPTED_A, request.adapted(), generating.seed()),
+                new SetToGenerate(BASE_B, request.base(), generating.seed() + 1)));
+        if (generating.adaptedSeedNoise()) {
+            sets.add(new SetToGenerate(ADAPTED_B, request.adapted(), generating.seed() + 1));
+        }
+        return sets.stream()
+                .map(set -> generating.request(set.model(), request.target(), set.seed(), request.outDir().resolve(set.folder()))).toList();
+    }
+
+    private static FitComparison fit(Request request, RetuneConfig config, HeldOutFit.Options options, Stages stages) {
+        FitComparison fit = HeldOutFit.compare(config, List.of(request.base(), request.adapted()), options, stages.next(), stages.stop);
+        stages.done("fitting " + config.data().dataset());
+        return fit;
+    }
+
+    /** What the base model does: its codec embeds every set and the target audio, its LM scores both A sets. */
+    private record WithBase(CodecEmbeddings.Provenance codec, List<EmbeddingSet> sets, EmbeddingSet target, EffectResult.Alignment alignment) {}
+
+    /** The base model's work, done in one load; it is unreachable once this returns. */
+    private static WithBase withBase(ModelSource base, Device device, RetuneConfig config, List<List<GeneratedAudio>> generated,
+                                     List<Path> targetAudio, Options options, Stages stages) {
+        CodecEmbeddings codec = new CodecEmbeddings(base.model().audio_encoder);
+        List<EmbeddingSet> sets = new ArrayList<>();
+        for (List<GeneratedAudio> files : generated) {
+            sets.add(codec.embed(files.stream().map(GeneratedAudio::file).toList(), stages.next(), stages.stop));
+            stages.done("embedding the generated audio");
+        }
+        EmbeddingSet target = codec.embed(targetAudio, stages.next(), stages.stop);
+        stages.done("embedding the target audio");
+        return new WithBase(codec.provenance(), sets, target, align("base", config, base, device, generated, options, stages));
+    }
+
+    private static EffectResult.Provenance provenance(Request request, Options options, List<List<GeneratedAudio>> generated,
+                                                      FitComparison targetFit, FitComparison generalFit, List<Path> targetAudio,
+                                                      CodecEmbeddings.Provenance codec) {
+        Generating generating = request.generation();
+        return new EffectResult.Provenance(generated.get(0).get(0).sidecar().settings().source(),
+                generated.get(1).get(0).sidecar().settings().source(), targetFit.dataset(), options.targetClips().id(), targetAudio.size(),
+                generalFit == null ? null : generalFit.dataset(), generated.get(0).size(), generating.seed(), generating.seed() + 1,
+                generating.duration(), generating.batchSize(), generating.sampling(), codec, options.resamples(), options.seed());
     }
 
     /** The same place and the same checkpoint choice is the same model: nothing to compare. */
