@@ -82,7 +82,17 @@ public final class AdapterEffect {
      * @param outDir     where the generated audio goes, one subfolder per set
      */
     public record Request(ModelLocation base, ModelLocation adapted, RetuneConfig target, RetuneConfig general, Generating generation,
-                          Path outDir) {}
+                          Path outDir) {
+
+        public Request {
+            if (base == null || adapted == null) {
+                throw new ScoreException(Failure.USAGE, "give both a base and an adapted model source");
+            }
+            if (target == null || generation == null || outDir == null) {
+                throw new ScoreException(Failure.USAGE, "give a target dataset's config, the prompts to generate and an output folder");
+            }
+        }
+    }
 
     /**
      * @param targetClips the target's clips fitted and used as the target audio (valid: the clips training held out)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.Failure;
+import dev.retune.Json;
 import dev.retune.ProgressListener;
 import dev.retune.RetuneException;
 import dev.retune.config.ConfigLoader;
@@ -122,6 +123,16 @@ class AdapterEffectTest {
     }
 
     @Test
+    void theResultIsOneJsonObjectWithSnakeCaseKeys() {
+        JsonNode json = JsonMapper.shared().readTree(Json.of(result));
+        assertEquals(List.of("target_fit", "general_fit", "outputs", "effect", "base_seed_noise", "adapted_seed_noise", "base_to_target",
+                "adapted_to_target", "alignment", "verdicts", "provenance"), List.copyOf(json.propertyNames()));
+        assertEquals(result.effect().kad(), json.get("effect").get("kad").asDouble());
+        assertEquals(result.outputs().clips().get(0).adaptedB(), json.get("outputs").get("clips").get(0).get("adapted_b").asString());
+        assertEquals(SEED + 1, json.get("provenance").get("seed_b").asLong());
+    }
+
+    @Test
     void progressRisesThroughEveryStageToTheEnd() {
         // 4 generations, 2 fits, 5 embeddings (4 sets and the target), 5 distances, 4 alignment scorings.
         double[] last = progress.get(progress.size() - 1);
@@ -228,6 +239,8 @@ class AdapterEffectTest {
                 generating(PROMPTS, null), out)));
         assertTrue(general.getMessage().contains("dataset folder not found: " + dir.resolve("nowhere")), general.getMessage());
 
+        assertEquals("give both a base and an adapted model source", assertThrows(ScoreException.class,
+                () -> new AdapterEffect.Request(base, null, target, null, generating(PROMPTS, null), out)).getMessage());
         ScoreException resamples = assertThrows(ScoreException.class, () -> new AdapterEffect.Options(HeldOutFit.Clips.VALID, 10, 0));
         assertTrue(resamples.getMessage().startsWith("resamples: expected at least 100"), resamples.getMessage());
         assertFalse(Files.exists(out.resolve(AdapterEffect.BASE_A).resolve("gen-000.wav")), "nothing was generated");
