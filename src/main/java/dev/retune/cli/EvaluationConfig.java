@@ -16,12 +16,17 @@ final class EvaluationConfig {
     private EvaluationConfig() {}
 
     static RetuneConfig resolve(Path config, List<String> overrides, List<SourceOption.Source> sources, CommandLine command) {
+        return ConfigLoader.load(file(config, sources, command), overrides);
+    }
+
+    /** The config file {@link #resolve} reads. */
+    static Path file(Path config, List<SourceOption.Source> sources, CommandLine command) {
         if (config != null) {
-            return ConfigLoader.load(config, overrides);
+            return config;
         }
         for (SourceOption.Source source : sources) {
             if (source.location().run() != null) {
-                return ConfigLoader.load(new RunFolder(source.location().run()).configFile(), overrides);
+                return new RunFolder(source.location().run()).configFile();
             }
         }
         throw new CommandLine.ParameterException(command, "give --config CONFIG: the dataset and settings to score with "

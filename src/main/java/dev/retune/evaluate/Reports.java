@@ -139,6 +139,68 @@ public final class Reports {
         Charts.distributions(dir.resolve("pmi.png"), "PMI with the clip's own prompt (nats/token)", pmi);
     }
 
+    // ---- adapter effect -----------------------------------------------------------------------------------------
+
+    public static String markdown(EffectResult e, String base, String adapted) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "What %s changed against %s: %d prompts × 2 seed sets, "
+                + "%.1f s each; target %s (%s, %d clips); %d bootstrap resamples.%n%n", adapted, base, e.provenance().prompts(),
+                e.provenance().duration(), e.provenance().targetDataset(), e.provenance().targetSplit(), e.provenance().targetClips(),
+                e.provenance().resamples()));
+        e.verdicts().forEach(v -> out.append("- **").append(v.aspect().replace('_', ' ')).append(":** ").append(v.text()).append('\n'));
+        MarkdownTable table = new MarkdownTable(List.of("measure", base, adapted, "difference [95%]"));
+        fitRow(table, "held-out loss on the target (nats/token)", e.targetFit());
+        if (e.generalFit() != null) {
+            fitRow(table, "loss on the general dataset (nats/token)", e.generalFit());
+        }
+        table.row(List.of("KAD of the outputs to the target audio", kad(e.baseToTarget()), kad(e.adaptedToTarget()), "—"));
+        table.row(List.of("FAD of the outputs to the target audio", format("%.5g", e.baseToTarget().fad()),
+                format("%.5g", e.adaptedToTarget().fad()), "—"));
+        table.row(List.of("KAD adapted vs base outputs (same prompts, seeds)", "—", "—", kad(e.effect())));
+        table.row(List.of("KAD of a second seed set (seed noise)", kad(e.baseSeedNoise()),
+                e.adaptedSeedNoise() == null ? "—" : kad(e.adaptedSeedNoise()), "—"));
+        for (EffectResult.Alignment a : e.alignment()) {
+            table.row(List.of("mean PMI, scored by the " + a.scorer() + " LM (nats/token)", format("%+.4f", a.base().meanPmi()),
+                    format("%+.4f", a.adapted().meanPmi()), a.pmiGainCi95() == null ? format("%+.4f", a.pmiGain()) : signed(a.pmiGain(), a.pmiGainCi95())));
+            table.row(List.of("R@1, scored by the " + a.scorer() + " LM (chance " + format("%.2f", a.base().chanceLevel()) + ")",
+                    format("%.3f", a.base().recallAt1()), format("%.3f", a.adapted().recallAt1()), "—"));
+        }
+        return out.append('\n').append(table).toString();
+    }
+
+    public static void write(Path dir, EffectResult e, String base, String adapted) {
+        folder(dir);
+        AtomicFile.writeString(dir.resolve("summary.md"), markdown(e, base, adapted));
+        AtomicFile.writeString(dir.resolve("summary.json"), Json.of(e) + "\n");
+        csv(dir.resolve("clips.csv"), List.of("index", "prompt", "base_a", "adapted_a", "base_b", "adapted_b"), rows -> {
+            for (EffectResult.Clip c : e.outputs().clips()) {
+                rows.row(Arrays.asList(c.index(), c.prompt(), c.baseA(), c.adaptedA(), c.baseB(), c.adaptedB()));
+            }
+        });
+        List<String> names = List.of("seed noise (" + base + ")", adapted + " vs " + base, base + " to target", adapted + " to target");
+        List<SetDistance.Result> results = List.of(e.baseSeedNoise(), e.effect(), e.baseToTarget(), e.adaptedToTarget());
+        double[] value = results.stream().mapToDouble(SetDistance.Result::kad).toArray();
+        double[] low = results.stream().mapToDouble(r -> r.kadCi95().low()).toArray();
+        double[] high = results.stream().mapToDouble(r -> r.kadCi95().high()).toArray();
+        Charts.estimates(dir.resolve("kad.png"), "KAD (codec embeddings), 95% bootstrap interval", names, value, low, high);
+        List<String> fitNames = List.of(base, adapted);
+        FitResult b = e.targetFit().sources().get(0);
+        FitResult a = e.targetFit().sources().get(1);
+        Charts.estimates(dir.resolve("target_loss.png"), "held-out loss on the target (nats/token), 95% interval", fitNames,
+                new double[] {b.loss(), a.loss()}, new double[] {b.lossInterval().low(), a.lossInterval().low()},
+                new double[] {b.lossInterval().high(), a.lossInterval().high()});
+    }
+
+    private static void fitRow(MarkdownTable table, String label, FitComparison fit) {
+        FitResult b = fit.sources().get(0);
+        FitResult a = fit.sources().get(1);
+        FitComparison.Difference d = fit.differences().get(0);
+        table.row(List.of(label, interval(b.loss(), b.lossInterval()), interval(a.loss(), a.lossInterval()), signed(d.loss(), d.interval())));
+    }
+
+    private static String kad(SetDistance.Result r) {
+        return format("%.4g %s", r.kad(), range(r.kadCi95().low(), r.kadCi95().high()));
+    }
+
     // ---- shared -------------------------------------------------------------------------------------------------
 
     private interface Rows {

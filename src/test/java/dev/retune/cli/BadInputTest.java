@@ -145,6 +145,11 @@ class BadInputTest {
                         "evaluate", "fit", "--source", "{tiny}", "--config", "{config}", "--resamples", "3"),
                 row("evaluate distance with an empty evaluated folder", 3, "holds no audio file",
                         "evaluate", "distance", "{case}", "--reference", "{case}", "--codec", "{tiny}"),
+                row("evaluate compare without prompts", 2, "give at least one --prompt or a --prompts file",
+                        "evaluate", "compare", "--base", "{tiny}", "--adapted", "{tiny}+{case}", "--config", "{config}", "--out", "{case}/out"),
+                row("evaluate compare of a model with itself", 2, ") is the base source (",
+                        "evaluate", "compare", "--base", "{tiny}", "--adapted", "{tiny}", "--config", "{config}", "--prompt", "x",
+                        "--out", "{case}/out"),
                 row("evaluate align of clips without sidecars", 3, "sidecar",
                         caseDir -> Files.copy(Path.of("datasets/demo/funk_bass.ogg"), caseDir.resolve("funk_bass.ogg")),
                         "evaluate", "align", "--source", "{tiny}", "--config", "{config}", "{case}")

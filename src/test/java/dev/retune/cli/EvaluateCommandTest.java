@@ -114,4 +114,22 @@ class EvaluateCommandTest {
         double r1 = run.get("recall_at1").asDouble();
         assertTrue(r1 == 0 || r1 == 0.5 || r1 == 1, "R@1 over two clips: " + r1);
     }
+
+    @Test
+    void compareGeneratesFromBothModelsAndReadsAVerdictPerAspect() throws Exception {
+        Path report = dir.resolve("effect");
+        JsonNode effect = json(CliRun.of("evaluate", "compare", "--base", "base=" + dir.resolve("tiny"), "--adapted", "run=" + run,
+                "--prompt", "a funky slap bass", "--prompt", "fast dnb drums", "--duration", "1", "--seed", "7", "--resamples", "100",
+                "--json", "--out", report.toString()));
+
+        assertEquals(List.of("target_fit", "seed_noise", "target_distance", "prompt_alignment"),
+                effect.get("verdicts").valueStream().map(v -> v.get("aspect").asString()).toList());
+        assertEquals(7, effect.get("provenance").get("seed_a").asLong());
+        assertEquals(8, effect.get("provenance").get("seed_b").asLong());
+        assertEquals(2, effect.get("outputs").get("clips").size());
+        for (String set : new String[] {"base-a", "adapted-a", "base-b"}) {
+            assertTrue(Files.isRegularFile(report.resolve(set).resolve("gen-001.wav.json")), set + " kept with its sidecar");
+        }
+        assertReport(report, "summary.md", "summary.json", "clips.csv", "kad.png", "target_loss.png");
+    }
 }
