@@ -86,10 +86,10 @@ public final class AdapterEffect {
 
         public Request {
             if (base == null || adapted == null) {
-                throw new ScoreException(Failure.USAGE, "give both a base and an adapted model source");
+                throw new EvaluationException(Failure.USAGE, "give both a base and an adapted model source");
             }
             if (target == null || generation == null || outDir == null) {
-                throw new ScoreException(Failure.USAGE, "give a target dataset's config, the prompts to generate and an output folder");
+                throw new EvaluationException(Failure.USAGE, "give a target dataset's config, the prompts to generate and an output folder");
             }
         }
     }
@@ -217,7 +217,7 @@ public final class AdapterEffect {
     /** The same place and the same checkpoint choice is the same model: nothing to compare. */
     private static void requireDistinct(ModelLocation base, ModelLocation adapted) {
         if (normalized(base).equals(normalized(adapted))) {
-            throw new ScoreException(Failure.USAGE, "the adapted source (" + describe(adapted) + ") is the base source (" + describe(base)
+            throw new EvaluationException(Failure.USAGE, "the adapted source (" + describe(adapted) + ") is the base source (" + describe(base)
                     + "): give the adapted model as a run, or as the base model folder with its adapters");
         }
     }
@@ -242,7 +242,7 @@ public final class AdapterEffect {
                         new DatasetOptions(config.data().validFraction(), config.data().allowOutsidePaths())).tracks().stream()
                 .filter(track -> clips.includes(track.split())).map(Track::path).toList();
         if (files.isEmpty()) {
-            throw new ScoreException(Failure.NO_USABLE_DATA, config.data().dataset() + ": no usable clips in the " + clips.id()
+            throw new EvaluationException(Failure.NO_USABLE_DATA, config.data().dataset() + ": no usable clips in the " + clips.id()
                     + " split to compare with" + (clips == HeldOutFit.Clips.ALL ? "" : "; use another split (train, valid or all)"));
         }
         return files;

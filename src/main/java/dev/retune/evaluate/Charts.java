@@ -22,8 +22,14 @@ public final class Charts {
 
     private Charts() {}
 
-    /** A box plot per source of one per-clip metric (sources in map order; a source without values is left out). */
-    public static void distributions(Path file, String metric, Map<String, double[]> valuesBySource) {
+    /**
+     * A box plot per source of one per-clip metric (sources in map order; a source without values is left out). A
+     * metric no source has a value of gets no plot: returns whether one was written.
+     */
+    public static boolean distributions(Path file, String metric, Map<String, double[]> valuesBySource) {
+        if (valuesBySource.values().stream().allMatch(v -> v.length == 0)) {
+            return false;
+        }
         BoxChart chart = new BoxChartBuilder().width(WIDTH).height(HEIGHT).title(metric).yAxisTitle(metric).build();
         style(chart.getStyler());
         valuesBySource.forEach((source, values) -> {
@@ -32,6 +38,7 @@ public final class Charts {
             }
         });
         Png.write(file, chart);
+        return true;
     }
 
     /**

@@ -1,14 +1,10 @@
 package dev.retune.evaluate;
 
-import dev.retune.ProgressListener;
 import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.AudioStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Reference-free technical measures of audio files ({@link ClipMetrics}), each file read once, block by block, at its
@@ -47,23 +43,6 @@ public final class ClipAnalyzer {
             Loudness.Result r128 = frames == 0 ? null : loudness.finish();
             return measures.result(file, (double) frames / format.sampleRate(), format, r128);
         }
-    }
-
-    /**
-     * Measures {@code files} one after another, reporting files done to {@code progress}; checks {@code stop} before
-     * each file and returns the measures of the files done so far when it is set.
-     */
-    public static List<ClipMetrics> analyzeAll(List<Path> files, ProgressListener progress, AtomicBoolean stop) {
-        List<ClipMetrics> results = new ArrayList<>();
-        progress.update(0, files.size());
-        for (Path file : files) {
-            if (stop.get()) {
-                break;
-            }
-            results.add(analyze(file));
-            progress.update(results.size(), files.size());
-        }
-        return results;
     }
 
     /** The length of the spectral frames at {@code sampleRate}: the power of two at or above 40 ms of samples. */

@@ -62,10 +62,10 @@ public final class HeldOutFit {
 
         public Options {
             if (clips == null) {
-                throw new ScoreException(Failure.USAGE, "split: expected valid, train or all");
+                throw new EvaluationException(Failure.USAGE, "split: expected valid, train or all");
             }
             if (resamples < 100) {
-                throw new ScoreException(Failure.USAGE, "resamples: expected at least 100 bootstrap resamples, found " + resamples);
+                throw new EvaluationException(Failure.USAGE, "resamples: expected at least 100 bootstrap resamples, found " + resamples);
             }
         }
     }
@@ -84,7 +84,7 @@ public final class HeldOutFit {
     public static FitComparison compare(RetuneConfig config, List<ModelLocation> sources, Options options, ProgressListener progress,
                                         AtomicBoolean stop) {
         if (sources.isEmpty()) {
-            throw new ScoreException(Failure.USAGE, "give at least one model source to score");
+            throw new EvaluationException(Failure.USAGE, "give at least one model source to score");
         }
         Device device = device(config);
         List<Scored> scored = new ArrayList<>();
@@ -125,7 +125,7 @@ public final class HeldOutFit {
             }
         }
         if (clips.isEmpty()) {
-            throw new ScoreException(Failure.NO_USABLE_DATA, config.data().dataset() + ": no usable clips in the " + options.clips().id()
+            throw new EvaluationException(Failure.NO_USABLE_DATA, config.data().dataset() + ": no usable clips in the " + options.clips().id()
                     + " split to score" + (options.clips() == Clips.ALL ? "" : "; score another split (train, valid or all)"));
         }
         int codebooks = model.config().decoder().numCodebooks();
@@ -216,7 +216,7 @@ public final class HeldOutFit {
 
     private static void requireSameClips(Scored first, Scored other) {
         if (!first.files.equals(other.files)) {
-            throw new ScoreException(Failure.BAD_INPUT, other.result.source() + " scored other clips than " + first.result.source()
+            throw new EvaluationException(Failure.BAD_INPUT, other.result.source() + " scored other clips than " + first.result.source()
                     + " (" + other.files.size() + " vs " + first.files.size() + "): its codec could not encode the same files");
         }
     }

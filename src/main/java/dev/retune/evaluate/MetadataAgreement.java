@@ -36,7 +36,7 @@ public final class MetadataAgreement {
 
         public Clip {
             if (audio == null || stated == null) {
-                throw new ScoreException(Failure.USAGE, "every clip needs a file and what is stated about it");
+                throw new EvaluationException(Failure.USAGE, "every clip needs a file and what is stated about it");
             }
         }
 

@@ -56,7 +56,7 @@ public final class PromptAlignment {
 
         public Pair {
             if (audio == null || prompt == null || prompt.isBlank()) {
-                throw new ScoreException(Failure.USAGE, (audio == null ? "a clip" : audio.toString())
+                throw new EvaluationException(Failure.USAGE, (audio == null ? "a clip" : audio.toString())
                         + ": every clip needs a file and a non-empty prompt");
             }
         }
@@ -65,19 +65,19 @@ public final class PromptAlignment {
         public static Pair fromSidecar(Path audio) {
             Path sidecar = audio.resolveSibling(audio.getFileName() + ".json");
             if (!Files.isRegularFile(sidecar)) {
-                throw new ScoreException(Failure.BAD_INPUT, audio + ": no sidecar " + sidecar.getFileName()
+                throw new EvaluationException(Failure.BAD_INPUT, audio + ": no sidecar " + sidecar.getFileName()
                         + " next to it to read its prompt from");
             }
             try {
                 JsonNode prompt = JsonMapper.shared().readTree(Files.readString(sidecar)).get("prompt");
                 if (prompt == null || !prompt.isString()) {
-                    throw new ScoreException(Failure.BAD_INPUT, sidecar + ": no \"prompt\" string");
+                    throw new EvaluationException(Failure.BAD_INPUT, sidecar + ": no \"prompt\" string");
                 }
                 return new Pair(audio, prompt.asString());
             } catch (JacksonException e) {
-                throw new ScoreException(Failure.BAD_INPUT, sidecar + ": not a JSON sidecar: " + e.getOriginalMessage());
+                throw new EvaluationException(Failure.BAD_INPUT, sidecar + ": not a JSON sidecar: " + e.getOriginalMessage());
             } catch (IOException e) {
-                throw new ScoreException(Failure.BAD_INPUT, sidecar + ": cannot read it: " + e.getMessage());
+                throw new EvaluationException(Failure.BAD_INPUT, sidecar + ": cannot read it: " + e.getMessage());
             }
         }
     }
@@ -99,7 +99,7 @@ public final class PromptAlignment {
     public static AlignmentResult score(RetuneConfig config, ModelSource source, Device device, List<Pair> pairs, ProgressListener progress,
                                         AtomicBoolean stop) {
         if (pairs.isEmpty()) {
-            throw new ScoreException(Failure.USAGE, "give at least one clip with its prompt to score");
+            throw new EvaluationException(Failure.USAGE, "give at least one clip with its prompt to score");
         }
         MusicgenForConditionalGeneration model = source.model();
         Map<String, Integer> distinct = new LinkedHashMap<>();

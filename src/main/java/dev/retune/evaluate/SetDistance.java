@@ -40,7 +40,7 @@ public final class SetDistance {
 
         private static void check(boolean ok, String message) {
             if (!ok) {
-                throw new SetDistanceException(Failure.USAGE, message);
+                throw new EvaluationException(Failure.USAGE, message);
             }
         }
     }
@@ -102,7 +102,7 @@ public final class SetDistance {
      * describes (null for embeddings from elsewhere). Progress is told in steps (FAD∞'s subsets, then the resamples);
      * {@code stop} is asked between them.
      *
-     * @throws SetDistanceException   when a set has fewer than 2 frames, or the sets' embeddings differ in size
+     * @throws EvaluationException   when a set has fewer than 2 frames, or the sets' embeddings differ in size
      * @throws StopRequestedException when {@code stop} was set
      */
     public static Result compare(EmbeddingSet a, EmbeddingSet b, CodecEmbeddings.Provenance provenance, Options options,
@@ -143,12 +143,12 @@ public final class SetDistance {
 
     private static void requireComparable(EmbeddingSet a, EmbeddingSet b) {
         if (a.dimension() != b.dimension()) {
-            throw new SetDistanceException(Failure.BAD_INPUT, "the sets' embeddings differ in size (" + a.dimension() + " and "
+            throw new EvaluationException(Failure.BAD_INPUT, "the sets' embeddings differ in size (" + a.dimension() + " and "
                     + b.dimension() + "): they come from different codecs");
         }
         for (EmbeddingSet set : List.of(a, b)) {
             if (set.frames() < 2) {
-                throw new SetDistanceException(Failure.BAD_INPUT, "set " + (set == a ? "a" : "b") + " has " + set.frames()
+                throw new EvaluationException(Failure.BAD_INPUT, "set " + (set == a ? "a" : "b") + " has " + set.frames()
                         + " codec frames; a distance needs at least 2 (" + set.clips().size() + " clips)");
             }
         }

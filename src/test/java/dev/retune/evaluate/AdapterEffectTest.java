@@ -212,7 +212,7 @@ class AdapterEffectTest {
     void badInputIsNamedBeforeAnyModelLoads() throws Exception {
         Path out = dir.resolve("bad");
         ModelLocation sameBase = ModelLocation.folder(dir.resolve("run/../tiny"), List.of());
-        RetuneException same = assertThrows(ScoreException.class, () -> run(new AdapterEffect.Request(base, sameBase, target, null,
+        RetuneException same = assertThrows(EvaluationException.class, () -> run(new AdapterEffect.Request(base, sameBase, target, null,
                 generating(PROMPTS, null), out)));
         assertEquals(Failure.USAGE, same.failure());
         assertTrue(same.getMessage().startsWith("the adapted source (model " + sameBase.folder() + ") is the base source (model "
@@ -239,9 +239,9 @@ class AdapterEffectTest {
                 generating(PROMPTS, null), out)));
         assertTrue(general.getMessage().contains("dataset folder not found: " + dir.resolve("nowhere")), general.getMessage());
 
-        assertEquals("give both a base and an adapted model source", assertThrows(ScoreException.class,
+        assertEquals("give both a base and an adapted model source", assertThrows(EvaluationException.class,
                 () -> new AdapterEffect.Request(base, null, target, null, generating(PROMPTS, null), out)).getMessage());
-        ScoreException resamples = assertThrows(ScoreException.class, () -> new AdapterEffect.Options(HeldOutFit.Clips.VALID, 10, 0));
+        EvaluationException resamples = assertThrows(EvaluationException.class, () -> new AdapterEffect.Options(HeldOutFit.Clips.VALID, 10, 0));
         assertTrue(resamples.getMessage().startsWith("resamples: expected at least 100"), resamples.getMessage());
         assertFalse(Files.exists(out.resolve(AdapterEffect.BASE_A).resolve("gen-000.wav")), "nothing was generated");
     }

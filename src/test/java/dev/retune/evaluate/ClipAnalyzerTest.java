@@ -9,10 +9,7 @@ import dev.retune.data.Audio;
 import dev.retune.data.AudioEncoder;
 import dev.retune.data.AudioException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,24 +137,6 @@ class ClipAnalyzerTest {
         assertEquals("Eb major", keyOf(3, true));
         assertEquals("A minor", keyOf(9, false));
         assertEquals("F# minor", keyOf(6, false));
-    }
-
-    @Test
-    void analyzeAllStopsBetweenFilesAndReportsProgress() {
-        List<Path> files = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            files.add(write("s" + i + ".wav", mono(1, n -> 0.1 * Math.sin(2 * Math.PI * 440 * n / RATE))));
-        }
-        AtomicBoolean stop = new AtomicBoolean();
-        List<double[]> updates = new ArrayList<>();
-        List<ClipMetrics> done = ClipAnalyzer.analyzeAll(files, (d, total) -> {
-            updates.add(new double[] {d, total});
-            stop.set(d >= 2);
-        }, stop);
-        assertEquals(2, done.size());
-        assertEquals(files.get(1).toString(), done.get(1).file());
-        assertEquals(List.of(0.0, 1.0, 2.0), updates.stream().map(u -> u[0]).toList());
-        assertEquals(3.0, updates.get(2)[1]);
     }
 
     @Test

@@ -141,7 +141,7 @@ class HeldOutFitTest {
         Files.write(data.resolve("metadata.csv"), Files.readAllLines(data.resolve("metadata.csv")).stream()
                 .map(line -> line.replace(",valid", ",train")).toList());
 
-        ScoreException e = assertThrows(ScoreException.class, () -> compare(withOverrides("data.dataset=" + data),
+        EvaluationException e = assertThrows(EvaluationException.class, () -> compare(withOverrides("data.dataset=" + data),
                 HeldOutFit.Options.DEFAULT, ModelLocation.run(runDir, null)));
         assertEquals(Failure.NO_USABLE_DATA, e.failure());
         assertTrue(e.getMessage().contains(data + ": no usable clips in the valid split"), e.getMessage());

@@ -117,14 +117,14 @@ class PromptAlignmentTest {
     @Test
     void aClipWithoutItsSidecarIsNamed() throws Exception {
         Path audio = data.resolve("funk_bass.ogg");
-        ScoreException e = assertThrows(ScoreException.class, () -> PromptAlignment.Pair.fromSidecar(audio));
+        EvaluationException e = assertThrows(EvaluationException.class, () -> PromptAlignment.Pair.fromSidecar(audio));
         assertEquals(Failure.BAD_INPUT, e.failure());
         assertTrue(e.getMessage().contains(audio + ": no sidecar funk_bass.ogg.json"), e.getMessage());
 
         Files.writeString(data.resolve("funk_bass.ogg.json"), "{\"prompt\": \"funky bass\", \"seed\": 1}");
         assertEquals(new PromptAlignment.Pair(audio, "funky bass"), PromptAlignment.Pair.fromSidecar(audio));
         Files.writeString(data.resolve("funk_bass.ogg.json"), "{\"seed\": 1}");
-        assertTrue(assertThrows(ScoreException.class, () -> PromptAlignment.Pair.fromSidecar(audio)).getMessage()
+        assertTrue(assertThrows(EvaluationException.class, () -> PromptAlignment.Pair.fromSidecar(audio)).getMessage()
                 .endsWith("funk_bass.ogg.json: no \"prompt\" string"));
     }
 

@@ -151,12 +151,12 @@ class SetDistanceTest {
 
     @Test
     void badOptionsAndTooSmallSetsAreRefusedWithTheirReason() {
-        SetDistanceException options = assertThrows(SetDistanceException.class, () -> new SetDistance.Options(-1, 0, 5000, 25, 500));
+        EvaluationException options = assertThrows(EvaluationException.class, () -> new SetDistance.Options(-1, 0, 5000, 25, 500));
         assertEquals(Failure.USAGE, options.failure());
         assertTrue(options.getMessage().contains("bootstrap resamples must be >= 0, found -1"), options.getMessage());
 
         EmbeddingSet one = gaussianSet(1, 1, 4, 0, 16);
-        SetDistanceException tooSmall = assertThrows(SetDistanceException.class,
+        EvaluationException tooSmall = assertThrows(EvaluationException.class,
                 () -> SetDistance.compare(one, gaussianSet(2, 10, 4, 0, 17), null, NO_EXTRAS, ProgressListener.NONE, new AtomicBoolean()));
         assertEquals(Failure.BAD_INPUT, tooSmall.failure());
         assertTrue(tooSmall.getMessage().startsWith("set a has 1 codec frames"), tooSmall.getMessage());
