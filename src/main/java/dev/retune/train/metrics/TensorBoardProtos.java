@@ -38,11 +38,10 @@ final class TensorBoardProtos {
                 field("width", 2, Type.TYPE_INT32),
                 field("colorspace", 3, Type.TYPE_INT32),
                 field("encoded_image_string", 4, Type.TYPE_BYTES));
-        DescriptorProto value = message("Value",
+        DescriptorProto value = message("Value", "value",
                 field("tag", 1, Type.TYPE_STRING),
                 oneOf(field("simple_value", 2, Type.TYPE_FLOAT)),
-                oneOf(field("image", 4, Type.TYPE_MESSAGE).setTypeName(".tensorflow.Summary.Image")))
-                .toBuilder().addOneofDecl(OneofDescriptorProto.newBuilder().setName("value")).build();
+                oneOf(field("image", 4, Type.TYPE_MESSAGE).setTypeName(".tensorflow.Summary.Image")));
         DescriptorProto summary = message("Summary",
                 field("value", 1, Type.TYPE_MESSAGE).setLabel(Label.LABEL_REPEATED).setTypeName(".tensorflow.Summary.Value"))
                 .toBuilder().addNestedType(image).addNestedType(value).build();
@@ -53,13 +52,12 @@ final class TensorBoardProtos {
                 .toBuilder().addEnumType(EnumDescriptorProto.newBuilder().setName("SessionStatus")
                         .addValue(enumValue("STATUS_UNSPECIFIED", 0)).addValue(enumValue("START", SESSION_START))
                         .addValue(enumValue("STOP", 2)).addValue(enumValue("CHECKPOINT", 3))).build();
-        DescriptorProto event = message("Event",
+        DescriptorProto event = message("Event", "what",
                 field("wall_time", 1, Type.TYPE_DOUBLE),
                 field("step", 2, Type.TYPE_INT64),
                 oneOf(field("file_version", 3, Type.TYPE_STRING)),
                 oneOf(field("summary", 5, Type.TYPE_MESSAGE).setTypeName(".tensorflow.Summary")),
-                oneOf(field("session_log", 7, Type.TYPE_MESSAGE).setTypeName(".tensorflow.SessionLog")))
-                .toBuilder().addOneofDecl(OneofDescriptorProto.newBuilder().setName("what")).build();
+                oneOf(field("session_log", 7, Type.TYPE_MESSAGE).setTypeName(".tensorflow.SessionLog")));
         FileDescriptorProto file = FileDescriptorProto.newBuilder()
                 .setName("retune/tensorboard_event.proto").setPackage("tensorflow").setSyntax("proto3")
                 .addMessageType(event).addMessageType(summary).addMessageType(sessionLog).build();
@@ -78,7 +76,15 @@ final class TensorBoardProtos {
     private TensorBoardProtos() {}
 
     private static DescriptorProto message(String name, FieldDescriptorProto.Builder... fields) {
+        return message(name, null, fields);
+    }
+
+    /** A message whose fields marked {@link #oneOf} form its one oneof, {@code oneof}. */
+    private static DescriptorProto message(String name, String oneof, FieldDescriptorProto.Builder... fields) {
         DescriptorProto.Builder message = DescriptorProto.newBuilder().setName(name);
+        if (oneof != null) {
+            message.addOneofDecl(OneofDescriptorProto.newBuilder().setName(oneof));
+        }
         for (FieldDescriptorProto.Builder field : fields) {
             message.addField(field);
         }

@@ -7,7 +7,6 @@ import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -239,13 +238,17 @@ public final class TensorBoardSink implements MetricsSink {
         }
     }
 
-    /** This machine's name as TensorBoard puts it in file names, looked up once (it may take a DNS query). */
+    /**
+     * This machine's name, as TensorBoard puts it in file names: read from the kernel, as Python's gethostname does,
+     * not through InetAddress, whose lookup may wait on DNS.
+     */
     private static final class Host {
-        static final String NAME = lookUp();
+        static final String NAME = readName();
 
-        private static String lookUp() {
+        private static String readName() {
             try {
-                return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "_");
+                String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+                return name.isEmpty() ? "localhost" : name.replaceAll("[^A-Za-z0-9_-]", "_");
             } catch (IOException e) {
                 return "localhost";
             }

@@ -26,7 +26,7 @@ final class TfRecord {
     }
 
     /** The masked CRC32C (Castagnoli) of {@code length} bytes of {@code bytes} from {@code offset}. */
-    static int maskedCrc(byte[] bytes, int offset, int length) {
+    private static int maskedCrc(byte[] bytes, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(bytes, offset, length);
         int value = (int) crc.getValue();

@@ -70,7 +70,7 @@ class TensorBoardSinkTest {
         double after = System.currentTimeMillis() / 1000.0;
 
         assertEquals(List.of(sink.file()), eventFiles(dir));
-        assertTrue(sink.file().getFileName().toString().matches("events\\.out\\.tfevents\\.\\d{10}\\.[^.]+.*\\.\\d+\\.\\d+"),
+        assertTrue(sink.file().getFileName().toString().matches("events\\.out\\.tfevents\\.\\d{10}\\.[A-Za-z0-9_-]+\\." + ProcessHandle.current().pid() + "\\.\\d+"),
                 sink.file().toString());
         TfEventsReader.Events events = TfEventsReader.read(sink.file());
         assertEquals("brain.Event:2", events.fileVersion());
