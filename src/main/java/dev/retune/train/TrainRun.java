@@ -34,6 +34,7 @@ import dev.retune.train.metrics.ConsoleSink;
 import dev.retune.train.metrics.JsonlSink;
 import dev.retune.train.metrics.MetricsSink;
 import dev.retune.train.metrics.PlotSink;
+import dev.retune.train.metrics.TensorBoardSink;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.ByteBuffer;
@@ -411,6 +412,7 @@ public final class TrainRun {
         List<MetricsSink> sinks = new ArrayList<>();
         sinks.add(JsonlSink.appendTo(folder.metrics()));
         sinks.add(new PlotSink(folder.plot(), runDir.getFileName().toString(), earlier));
+        sinks.add(new TensorBoardSink(folder.dir(), folder.plot()));
         sinks.add(console);
         if (output.extra() != null) {
             sinks.add(output.extra());
