@@ -69,7 +69,7 @@ final class SweepCommand implements Callable<Integer> {
         try (GracefulStop stop = GracefulStop.install()) {
             stop.holdExit(); // every part of a sweep stops cleanly on the flag
             try (CountBar bar = new CountBar("sweep", "runs", !json)) {
-                if (!sweep.train(parallel != null ? parallel : sweep.config().parallel(), bar, stop.requested())) {
+                if (!sweep.train(parallel != null ? parallel : sweep.config().parallel(), bar, null, stop.requested())) {
                     return ExitCode.INTERRUPTED;
                 }
             }

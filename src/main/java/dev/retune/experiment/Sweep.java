@@ -13,6 +13,7 @@ import dev.retune.train.StopRequestedException;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
 import dev.retune.train.distributed.LocalLauncher;
+import dev.retune.train.metrics.MetricsSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -132,10 +133,12 @@ public final class Sweep {
      * Returns whether every run is finished (false when {@code stop} ended the sweep first).
      *
      * @param progress runs done, over all runs
+     * @param metrics  every in-process run's metrics as they come (may be null; not used with parallel processes,
+     *                 whose metrics are in their run folders)
      * @param stop     set from any thread: the run under way stops after its current step and checkpoint (a child
      *                 process is sent SIGTERM), and no other starts
      */
-    public boolean train(int parallel, ProgressListener progress, AtomicBoolean stop) {
+    public boolean train(int parallel, ProgressListener progress, MetricsSink metrics, AtomicBoolean stop) {
         List<SweepRun> pending = runs.stream().filter(r -> r.status() == SweepRun.Status.NEW || r.status() == SweepRun.Status.PARTIAL).toList();
         int done = runs.size() - pending.size();
         progress.update(done, runs.size());
@@ -144,7 +147,7 @@ public final class Sweep {
             return new SweepProcesses(pending, parallel, config.base()).run(progress, done, runs.size(), stop);
         }
         for (SweepRun run : pending) {
-            if (stop.get() || !trainHere(run, stop)) {
+            if (stop.get() || !trainHere(run, metrics, stop)) {
                 return false;
             }
             progress.update(++done, runs.size());
@@ -153,13 +156,13 @@ public final class Sweep {
     }
 
     /** One run in this process, its console output in its log file; false when stopped. */
-    private static boolean trainHere(SweepRun run, AtomicBoolean stop) {
+    private static boolean trainHere(SweepRun run, MetricsSink metrics, AtomicBoolean stop) {
         Log.info("training " + run.name() + " (" + run.variant() + ", seed " + run.seed() + ")");
         try {
             Files.createDirectories(run.dir());
             try (Writer log = Files.newBufferedWriter(run.dir().resolve(LOG), StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                Trainer.Result result = new TrainRun(run.config(), run.dir()).run(new TrainRun.Output(true, log, ProgressListener.NONE, null), stop);
+                Trainer.Result result = new TrainRun(run.config(), run.dir()).run(new TrainRun.Output(true, log, ProgressListener.NONE, metrics), stop);
                 return result.outcome() != Trainer.Outcome.INTERRUPTED;
             }
         } catch (StopRequestedException e) {
