@@ -143,9 +143,16 @@ public final class Sweep {
         int done = runs.size() - pending.size();
         progress.update(done, runs.size());
         Log.info(file + ": " + runs.size() + " runs, " + done + " already finished, " + pending.size() + " to train");
-        if (parallel > 1 && pending.size() > 1) {
-            return new SweepProcesses(pending, parallel, config.base()).run(progress, done, runs.size(), stop);
+        boolean finished = parallel > 1 && pending.size() > 1
+                ? new SweepProcesses(pending, parallel, config.base()).run(progress, done, runs.size(), stop)
+                : trainInThisProcess(pending, progress, done, metrics, stop);
+        if (finished) {
+            pending.forEach(SweepRun::restoreSummary);
         }
+        return finished;
+    }
+
+    private boolean trainInThisProcess(List<SweepRun> pending, ProgressListener progress, int done, MetricsSink metrics, AtomicBoolean stop) {
         for (SweepRun run : pending) {
             if (stop.get() || !trainHere(run, metrics, stop)) {
                 return false;
@@ -175,12 +182,6 @@ public final class Sweep {
         }
     }
 
-    /** The {@code retune train} arguments of a run in a child process. */
-    static List<String> trainArguments(Path base, SweepRun run) {
-        List<String> args = new ArrayList<>(List.of("train", base.toString(), "--out", run.dir().toString(), "--json"));
-        run.setArguments().forEach(set -> args.addAll(List.of("--set", set)));
-        return args;
-    }
 
     /** A child process that failed: the sweep names it and its log. */
     static SweepException failed(SweepRun run, int exitCode) {
@@ -188,8 +189,10 @@ public final class Sweep {
                 + "): retune train exited with " + exitCode + "; see " + run.dir().resolve(LOG));
     }
 
-    /** The command line that starts {@code retune train} for {@code run}. */
+    /** The command line that starts {@code retune train} for {@code run} in a child JVM (JSON lines on its stdout). */
     static List<String> command(Path base, SweepRun run) {
-        return LocalLauncher.retuneCommand(trainArguments(base, run));
+        List<String> args = new ArrayList<>(List.of("train", base.toString(), "--out", run.dir().toString(), "--json"));
+        run.setArguments().forEach(set -> args.addAll(List.of("--set", set)));
+        return LocalLauncher.retuneCommand(args);
     }
 }

@@ -3,19 +3,25 @@ package dev.retune.experiment;
 import dev.retune.ExitCode;
 import dev.retune.Log;
 import dev.retune.ProgressListener;
+import dev.retune.model.Devices;
+import dev.retune.model.ModelFolder;
+import dev.retune.train.TrainRun;
 import dev.retune.train.distributed.LocalLauncher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.bytedeco.javacpp.PointerScope;
 
 /**
  * A sweep's runs as {@code parallel} separate {@code retune train} processes at once, the cores split between them
@@ -44,6 +50,7 @@ final class SweepProcesses {
 
     /** Trains every run; false when stopped. A child that failed makes the sweep fail once the others are done. */
     boolean run(ProgressListener progress, int done, int total, AtomicBoolean stop) {
+        createMissingModels(List.copyOf(queue));
         Log.info(parallel + " processes at once, " + threads + " threads each");
         AtomicInteger finished = new AtomicInteger(done);
         AtomicReference<SweepException> failure = new AtomicReference<>();
@@ -73,6 +80,22 @@ final class SweepProcesses {
             throw failure.get();
         }
         return true;
+    }
+
+    /**
+     * Creates the shared preset models the runs name but that do not exist yet: two children creating the same
+     * folder at once would collide. (A run without {@code model.path} creates its own in its run folder.)
+     */
+    private static void createMissingModels(List<SweepRun> runs) {
+        Set<Path> checked = new HashSet<>();
+        for (SweepRun run : runs) {
+            Path folder = run.folder().modelFolder(run.config());
+            if (run.config().model().path() != null && checked.add(folder) && !Files.exists(folder.resolve(ModelFolder.CONFIG))) {
+                try (PointerScope scope = new PointerScope()) {
+                    new TrainRun(run.config(), run.dir()).loadModel(Devices.select(run.config().device()));
+                }
+            }
+        }
     }
 
     /** Waits for a worker; once stopped, only a short while more. */

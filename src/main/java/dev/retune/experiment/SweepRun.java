@@ -1,7 +1,9 @@
 package dev.retune.experiment;
 
 import dev.retune.config.RetuneConfig;
+import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
+import dev.retune.run.RunHistory;
 import dev.retune.run.RunSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,6 +91,24 @@ public record SweepRun(String variant, long seed, SortedMap<String, String> over
             return Status.DIVERGED;
         }
         return isEmpty() ? Status.NEW : Status.PARTIAL;
+    }
+
+    /**
+     * A run whose latest checkpoint says it finished but whose {@code summary.json} does not (lost, or a kill between
+     * the last checkpoint and the summary) gets its summary back from its history; the trainer would only say it is
+     * already finished.
+     */
+    void restoreSummary() {
+        Status status = status();
+        if (status != Status.PARTIAL || !folder().hasCheckpoint()) {
+            return;
+        }
+        Checkpointer.Saved latest = new Checkpointer(dir, config.checkpoint().keepLast(), config.checkpoint().keepBest())
+                .latest(new ArrayList<>()).orElse(null);
+        if (latest != null && latest.state().finished() != null) {
+            RunSummary.ExitReason reason = RunSummary.ExitReason.valueOf(latest.state().finished().toUpperCase(Locale.ROOT));
+            RunSummary.of(RunHistory.read(folder().metrics()), reason).write(dir);
+        }
     }
 
     /** {@code summary.json} as written by the trainer, or null when there is none. */

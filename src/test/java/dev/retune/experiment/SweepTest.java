@@ -68,15 +68,22 @@ class SweepTest {
         assertEquals(List.of(SweepRun.Status.FINISHED, SweepRun.Status.FINISHED), statuses(whole));
         List<String> metricsBefore = metricsFiles(whole);
 
-        // Rerun: nothing trains (every metrics.jsonl stays byte for byte), and both are reported finished.
+        // Rerun: nothing trains (every metrics.jsonl stays byte for byte), and both are reported finished, the one whose
+        // summary.json was lost too (its finished checkpoint gives it back).
+        String lostSummary = Files.readString(whole.runs().get(1).folder().summary());
+        Files.delete(whole.runs().get(1).folder().summary());
+        assertEquals(SweepRun.Status.PARTIAL, whole.runs().get(1).status());
         Sweep again = Sweep.plan(sweepFile("whole"));
         StepCounter steps = new StepCounter(-1, null);
         List<double[]> progress = new ArrayList<>();
         assertTrue(again.train(1, (done, total) -> progress.add(new double[] {done, total}), steps, new AtomicBoolean()));
         assertEquals(0, steps.count.get());
         assertEquals(metricsBefore, metricsFiles(again));
-        assertEquals(2.0, progress.get(0)[0]);
+        assertEquals(1.0, progress.get(0)[0]); // the run without a summary is looked at again, and trains nothing
+        assertEquals(2.0, progress.get(progress.size() - 1)[0]);
         assertEquals(List.of(SweepRun.Status.FINISHED, SweepRun.Status.FINISHED), statuses(again));
+        assertEquals(JsonMapper.shared().readTree(lostSummary).get("best_val_loss"),
+                JsonMapper.shared().readTree(Files.readString(whole.runs().get(1).folder().summary())).get("best_val_loss"));
 
         // The same sweep elsewhere, stopped after step 2 of its second run, then rerun.
         Sweep cut = Sweep.plan(sweepFile("cut"));
