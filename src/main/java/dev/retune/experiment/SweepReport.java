@@ -58,15 +58,24 @@ public final class SweepReport {
             }
             variants.row(row);
         }
-        MarkdownTable runs = new MarkdownTable(List.of("run", "variant", "seed", "status", "steps", "best valid loss",
+        List<String> runHeader = new ArrayList<>(List.of("run", "variant", "seed", "status", "steps", "best valid loss",
                 "step of best", "wall s", "tokens/s"));
+        if (forgetting) {
+            runHeader.add("forgetting");
+        }
+        MarkdownTable runs = new MarkdownTable(runHeader);
         for (SweepResult.RunRow r : result.runs()) {
-            runs.row(List.of(Path.of(r.folder()).getFileName(), r.variant(), r.seed(), r.status(), r.steps(),
+            List<Object> row = new ArrayList<>(List.of(Path.of(r.folder()).getFileName(), r.variant(), r.seed(), r.status(), r.steps(),
                     number(r.bestValLoss(), "%.4f"), r.bestValStep() < 0 ? "—" : r.bestValStep(), number(r.wallSeconds(), "%.1f"),
                     number(r.tokensPerSecond(), "%.0f")));
+            if (forgetting) {
+                row.add(number(r.forgetting(), "%+.4f"));
+            }
+            runs.row(row);
         }
         return "# Sweep " + result.sweep() + "\n\nBase config: " + result.base() + ". Mean ± sample std over seeds "
-                + "(the runs that have the figure).\n\n" + variants + "\n![validation curves](" + CURVES + ")\n\n## Runs\n\n" + runs;
+                + "(the runs that have the figure)" + (forgetting ? "; forgetting: the best checkpoint's loss on the general dataset minus"
+                + " the base model's, nats/token (positive: forgot)" : "") + ".\n\n" + variants + "\n![validation curves](" + CURVES + ")\n\n## Runs\n\n" + runs;
     }
 
     private static String stat(SweepResult.Stat s, String format) {

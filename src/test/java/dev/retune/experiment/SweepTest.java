@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.ProgressListener;
+import dev.retune.config.RetuneConfig;
+import dev.retune.evaluate.FitComparison;
+import dev.retune.evaluate.HeldOutFit;
+import dev.retune.generate.CheckpointChoice;
+import dev.retune.generate.ModelLocation;
 import dev.retune.train.DemoSubset;
 import dev.retune.train.metrics.MetricsSink;
 import dev.retune.train.metrics.StepMetrics;
@@ -165,6 +170,29 @@ class SweepTest {
                 stop.set(true);
             }
         }
+    }
+
+    @Test
+    void forgettingIsEachRunsBestCheckpointAgainstTheBaseModelOnTheGeneralDataset() throws IOException {
+        Path file = sweepFile("general");
+        Sweep sweep = Sweep.plan(file);
+        assertTrue(sweep.train(1, ProgressListener.NONE, null, new AtomicBoolean()));
+        // The general dataset is not part of a run's delta: the same runs, now with the forgetting column.
+        Files.writeString(file, Files.readString(file) + "general_dataset: " + dir.resolve("data") + "\n");
+        Sweep scored = Sweep.plan(file);
+        assertEquals(sweep.runs().stream().map(SweepRun::dir).toList(), scored.runs().stream().map(SweepRun::dir).toList());
+
+        SweepResult result = SweepResult.of(scored, ProgressListener.NONE, new AtomicBoolean());
+
+        // Scored independently, the runs in the other order: each run's difference must land on its own row.
+        RetuneConfig config = dev.retune.config.ConfigLoader.load(base, List.of("data.dataset=" + dir.resolve("data")));
+        FitComparison fit = HeldOutFit.compare(config, List.of(ModelLocation.folder(dir.resolve("tiny"), List.of()),
+                        ModelLocation.run(scored.runs().get(1).dir(), CheckpointChoice.DEFAULT),
+                        ModelLocation.run(scored.runs().get(0).dir(), CheckpointChoice.DEFAULT)),
+                HeldOutFit.Options.DEFAULT, ProgressListener.NONE, new AtomicBoolean());
+        assertEquals(fit.differences().get(1).loss(), result.runs().get(0).forgetting(), 1e-9);
+        assertEquals(fit.differences().get(0).loss(), result.runs().get(1).forgetting(), 1e-9);
+        assertEquals(result.runs().get(1).forgetting(), result.variants().get(1).forgetting().mean(), 1e-12);
     }
 
     @Test
