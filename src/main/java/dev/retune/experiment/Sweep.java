@@ -64,7 +64,8 @@ public final class Sweep {
                 delta.put(SEED_KEY, Long.toString(seed));
                 var sorted = SweepRun.sorted(delta);
                 Path dir = config.out().resolve(variant.getKey() + "-" + SweepRun.hash(sorted));
-                runs.add(new SweepRun(variant.getKey(), seed, sorted, dir, resolve(file, config, variant.getKey(), sorted)));
+                boolean firstSeed = seed == config.seeds().get(0);
+                runs.add(new SweepRun(variant.getKey(), seed, sorted, dir, resolve(file, config, variant.getKey(), sorted, firstSeed)));
             }
         }
         return new Sweep(file, config, runs);
@@ -114,12 +115,15 @@ public final class Sweep {
         return name.length() > 64 ? name.substring(0, 64) : name;
     }
 
-    private static RetuneConfig resolve(Path file, SweepConfig config, String variant, Map<String, String> delta) {
+    /** The run's config; for a variant's first seed also its plan (the seed changes no parameter group). */
+    private static RetuneConfig resolve(Path file, SweepConfig config, String variant, Map<String, String> delta, boolean checkPlan) {
         List<String> overrides = new ArrayList<>();
         delta.forEach((key, value) -> overrides.add(key + "=" + value));
         try {
             RetuneConfig resolved = ConfigLoader.load(config.base(), overrides);
-            Plan.of(resolved); // what training would refuse later (a layer range the model lacks), refused now
+            if (checkPlan) {
+                Plan.of(resolved); // what training would refuse later (a layer range the model lacks), refused now
+            }
             return resolved;
         } catch (ConfigException e) {
             throw new ConfigException(file + ": variant '" + variant + "': " + e.getMessage(), e.keys().toArray(String[]::new));

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
@@ -57,6 +58,8 @@ public record SweepConfig(Path base, Map<String, String> set, Map<String, List<S
     public record Variant(String name, Map<String, String> set) {}
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Jackson's message for a repeated key. */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate Object property \"(.*)\"");
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -142,7 +145,9 @@ public record SweepConfig(Path base, Map<String, String> set, Map<String, List<S
         } catch (DatabindException e) {
             throw bad(file + line(e) + ": " + key(e) + ": " + e.getOriginalMessage());
         } catch (JacksonException e) {
-            throw bad(file + line(e) + ": not a valid sweep file: " + e.getOriginalMessage());
+            Matcher duplicate = DUPLICATE.matcher(e.getOriginalMessage());
+            throw bad(file + line(e) + ": " + (duplicate.matches() ? "the key '" + duplicate.group(1) + "' is given twice; give each key once"
+                    : "not a valid sweep file: " + e.getOriginalMessage()));
         }
     }
 

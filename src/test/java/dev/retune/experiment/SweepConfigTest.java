@@ -112,7 +112,9 @@ class SweepConfigTest {
         assertMessage(sweep("uv.yaml", "base: base.yaml", "seeds: [1]", "variants: [{name: a, sett: {}}]"),
                 "unknown key 'variants[0].sett'");
         assertMessage(sweep("d.yaml", "base: base.yaml", "seeds: [1]", "seeds: [2]", "variants: [{name: a, set: {}}]"),
-                "seeds");
+                "line 3: the key 'seeds' is given twice");
+        assertMessage(sweep("dv.yaml", "base: base.yaml", "seeds: [1]", "variants: [{name: a, set: {optim.lr: 1, optim.lr: 2}}]"),
+                "the key 'optim.lr' is given twice");
     }
 
     @Test
