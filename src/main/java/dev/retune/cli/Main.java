@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Fine-tune MusicGen-family text-to-music models on your own audio.",
-        subcommands = {TrainCommand.class, PlanCommand.class, GenerateCommand.class, ExportCommand.class, EvaluateCommand.class, DataCommand.class, ModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {TrainCommand.class, PlanCommand.class, GenerateCommand.class, ExportCommand.class, EvaluateCommand.class, ExperimentCommand.class, DataCommand.class, ModelCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  retune train configs/demo.yaml",
                 "  retune data check datasets/demo",
