@@ -22,14 +22,14 @@ import java.util.regex.Pattern;
  * @param sources        named models: {@code PATH[@best|latest|STEP][+ADAPTER...]} ({@link ExperimentSource})
  * @param promptSets     named prompt sets: a list of prompts, or the path of a text or CSV prompts file
  * @param parameterSets  named generation settings
- * @param samples        samples per source × parameter set × prompt (≥ 1)
- * @param seed           the experiment seed every sample's seed derives from ({@link ExperimentSeeds})
+ * @param samples        samples per source × parameter set × prompt (≥ 1; default 1)
+ * @param seed           the experiment seed every sample's seed derives from ({@link ExperimentSeeds}; default 0)
  * @param metrics        the technical measures recorded per sample (null: every one of {@link ExperimentMetrics#NAMES})
  * @param format         the audio format of the samples (null: wav)
  * @param out            the output folder (null: {@code experiments/<file name without extension>})
  */
 public record ExperimentConfig(Map<String, String> sources, Map<String, Object> promptSets,
-                               Map<String, ParameterSet> parameterSets, int samples, long seed, List<String> metrics,
+                               Map<String, ParameterSet> parameterSets, Integer samples, Long seed, List<String> metrics,
                                String format, String out) {
 
     /** Names become folder and file names: letters, digits, '_', '-', '.'. */
@@ -46,6 +46,8 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
         });
         promptSets.forEach(ExperimentConfig::checkPromptSet);
         parameterSets.forEach(ExperimentConfig::checkParameters);
+        samples = samples == null ? 1 : samples;
+        seed = seed == null ? 0 : seed;
         if (samples < 1) {
             throw new ConfigException("samples must be at least 1, found " + samples, "samples");
         }

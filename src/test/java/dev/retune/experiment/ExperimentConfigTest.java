@@ -1,0 +1,96 @@
+package dev.retune.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retune.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Experiment files are read as strictly as training configs: each mistake names the file, the line and the key. */
+class ExperimentConfigTest {
+
+    private static final String VALID = String.join("\n",
+            "seed: 3",
+            "samples: 2",
+            "sources: {base: models/tiny}",
+            "prompt_sets:",
+            "  calm: [soft piano, warm pad]",
+            "parameter_sets:",
+            "  baseline: {duration: 1, temperature: 1.0, cfg: 3.0}",
+            "  paired: {seed_policy: paired}",
+            "");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aValidFileTakesGenerateDefaultsForWhatItLeavesOut() throws Exception {
+        ExperimentConfig config = ExperimentConfig.load(Files.writeString(dir.resolve("calm.yaml"), VALID));
+
+        ExperimentConfig.ParameterSet paired = config.parameterSets().get("paired");
+        assertEquals(List.of(10.0, 1.0, 250, 0.0, 3.0), List.of(paired.duration(), paired.temperature(), paired.topK(), paired.topP(), paired.cfg()));
+        assertEquals(ExperimentConfig.SeedPolicy.PAIRED, paired.seedPolicy());
+        assertEquals(ExperimentConfig.SeedPolicy.INDEPENDENT, config.parameterSets().get("baseline").seedPolicy());
+        assertEquals(ExperimentMetrics.NAMES, config.metrics());
+        assertEquals("wav", config.format());
+        assertEquals(Path.of("experiments", "calm"), config.outFolder(dir.resolve("calm.yaml")));
+        assertEquals(List.of("baseline", "paired"), List.copyOf(config.parameterSets().keySet()), "the file's order");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown top-level key      | 'samples: 2'                        | 'sample: 2'                          | 'line 2'  | sample
+            unknown parameter key      | '{duration: 1, temperature: 1.0'    | '{duration: 1, temprature: 1.0'      | 'line 7'  | temprature
+            duplicate key              | 'seed: 3'                           | 'seed: 3\\nseed: 4'                  | 'lines 1 and 2' | seed
+            no samples                 | 'samples: 2'                        | 'samples: 0'                         | 'line 2'  | samples
+            negative temperature       | 'temperature: 1.0'                  | 'temperature: -1.0'                  | 'line 7'  | parameter_sets.baseline.temperature
+            top_p above one            | 'cfg: 3.0}'                         | 'cfg: 3.0, top_p: 1.5}'              | 'line 7'  | parameter_sets.baseline.top_p
+            zero guidance              | 'cfg: 3.0}'                         | 'cfg: 0}'                            | 'line 7'  | parameter_sets.baseline.cfg
+            duration too long          | 'duration: 1,'                      | 'duration: 601,'                     | 'line 7'  | parameter_sets.baseline.duration
+            unknown seed policy        | 'seed_policy: paired'               | 'seed_policy: shared'                | 'line 8'  | seed_policy
+            empty prompt set           | '[soft piano, warm pad]'            | '[]'                                 | 'line 5'  | prompt_sets.calm
+            blank prompt               | '[soft piano, warm pad]'            | '[soft piano, '' '']'                | 'line 5'  | prompt_sets.calm[1]
+            no sources                 | 'sources: {base: models/tiny}'      | 'sources: {}'                        | 'line 3'  | sources
+            name with a slash          | 'calm:'                             | 'calm/x:'                            | 'line 5'  | prompt_sets.calm/x
+            unknown measure            | 'seed: 3'                           | 'seed: 3\\nmetrics: [lufs, loudness]' | 'line 2' | loudness
+            unknown format             | 'seed: 3'                           | 'seed: 3\\nformat: aiff'             | 'line 2'  | format
+            """)
+    void aMistakeIsAConfigExceptionNamingTheLineAndTheKey(String what, String valid, String wrong, String line, String key) throws Exception {
+        String text = VALID.replace(valid, wrong.replace("\\n", "\n"));
+        assertTrue(!text.equals(VALID), what + ": the row changes nothing");
+        Path file = Files.writeString(dir.resolve("bad.yaml"), text);
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ExperimentConfig.load(file), what);
+
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(line), e.getMessage());
+        assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void aSourceThatIsNeitherAModelNorARunIsNamedByItsKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ExperimentSource.parse("demo", dir.resolve("nothing").toString()));
+
+        assertTrue(e.getMessage().startsWith("sources.demo: "), e.getMessage());
+        assertTrue(e.getMessage().contains("neither a model folder"), e.getMessage());
+    }
+
+    @Test
+    void studentTQuantilesMatchScipy() {
+        // scipy.stats.t.ppf(0.975, df) for df = 5, 40, 100
+        assertEquals(2.5705818356363146, AnalysisStatistics.t975(5), 1e-6);
+        assertEquals(2.021075390306273, AnalysisStatistics.t975(40), 1e-7);
+        assertEquals(1.9839715185235518, AnalysisStatistics.t975(100), 1e-7);
+        AnalysisStatistics s = AnalysisStatistics.of(new double[] {1, 2, 3, 4, 5, 6});
+        assertEquals(3.5, s.mean(), 1e-12);
+        assertEquals(Math.sqrt(3.5), s.std(), 1e-12);
+        assertEquals(3.5 - 2.5705818356363146 * Math.sqrt(3.5 / 6), s.low(), 1e-6);
+    }
+}
