@@ -59,6 +59,7 @@ public final class Experiment {
 
     /** Runs {@code config} (named {@code name} in experiment.json) into the folder {@code out}. */
     public static Outcome run(ExperimentConfig config, String name, Path out, ProgressListener progress, AtomicBoolean stop) {
+        config.complete(name);
         Map<String, ModelLocation> sources = new LinkedHashMap<>();
         config.sources().forEach((source, spec) -> sources.put(source, ExperimentSource.parse(source, spec)));
         ExperimentPlan plan = ExperimentPlan.of(config);

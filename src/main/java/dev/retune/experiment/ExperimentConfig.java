@@ -106,7 +106,21 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
 
     /** Reads and checks {@code file}. */
     public static ExperimentConfig load(Path file) {
-        return ConfigLoader.read(file, ExperimentConfig.class);
+        return ConfigLoader.read(file, ExperimentConfig.class).complete(file.toString());
+    }
+
+    /** This config, when it names at least one source, prompt set and parameter set; {@code origin} starts the message. */
+    ExperimentConfig complete(String origin) {
+        Map<String, Map<String, ?>> sections = new LinkedHashMap<>();
+        sections.put("sources", sources);
+        sections.put("prompt_sets", promptSets);
+        sections.put("parameter_sets", parameterSets);
+        sections.forEach((key, section) -> {
+            if (section.isEmpty()) {
+                throw new ConfigException(origin + ": " + key + " is missing; give at least one named entry", key);
+            }
+        });
+        return this;
     }
 
     /** The output folder: {@code out}, else {@code experiments/<file name without extension>}. */
@@ -118,9 +132,16 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
         return Path.of("experiments", name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name);
     }
 
+    /**
+     * A section left out of the file is an empty map here and an error only in {@link #complete}: Jackson builds the
+     * record before it reports unknown keys, and a misspelt section name must be reported as such.
+     */
     private static <V> Map<String, V> named(String key, Map<String, V> map) {
-        if (map == null || map.isEmpty()) {
-            throw new ConfigException(key + " is missing or empty; give at least one named entry", key);
+        if (map == null) {
+            return Map.of();
+        }
+        if (map.isEmpty()) {
+            throw new ConfigException(key + " is empty; give at least one named entry", key);
         }
         map.forEach((name, value) -> {
             if (!NAME.matcher(name).matches()) {

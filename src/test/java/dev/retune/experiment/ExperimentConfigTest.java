@@ -58,6 +58,7 @@ class ExperimentConfigTest {
             empty prompt set           | '[soft piano, warm pad]'            | '[]'                                 | 'line 5'  | prompt_sets.calm
             blank prompt               | '[soft piano, warm pad]'            | '[soft piano, '' '']'                | 'line 5'  | prompt_sets.calm[1]
             no sources                 | 'sources: {base: models/tiny}'      | 'sources: {}'                        | 'line 3'  | sources
+            misspelt section           | 'prompt_sets:'                      | 'prompt_set:'                        | 'line 4'  | prompt_set
             name with a slash          | 'calm:'                             | 'calm/x:'                            | 'line 5'  | prompt_sets.calm/x
             unknown measure            | 'seed: 3'                           | 'seed: 3\\nmetrics: [lufs, loudness]' | 'line 2' | loudness
             unknown format             | 'seed: 3'                           | 'seed: 3\\nformat: aiff'             | 'line 2'  | format
@@ -72,6 +73,15 @@ class ExperimentConfigTest {
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(line), e.getMessage());
         assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void aSectionLeftOutIsNamed() throws Exception {
+        Path file = Files.writeString(dir.resolve("short.yaml"), VALID.replace("sources: {base: models/tiny}\n", ""));
+
+        ConfigException e = assertThrows(ConfigException.class, () -> ExperimentConfig.load(file));
+
+        assertEquals(file + ": sources is missing; give at least one named entry", e.getMessage());
     }
 
     @Test
