@@ -1,13 +1,17 @@
 package dev.retune.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +77,41 @@ class ExperimentConfigTest {
         assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(line), e.getMessage());
         assertTrue(e.getMessage().contains(key), e.getMessage());
+    }
+
+    @Test
+    void theShippedEmotionsExperimentIsTheChallenge() {
+        ExperimentConfig emotions = ExperimentConfig.load(Path.of("configs/experiments/emotions.yaml"));
+
+        assertEquals(List.of("joy", "sadness", "anger", "fear", "serenity"), List.copyOf(emotions.promptSets().keySet()));
+        emotions.promptSets().values().forEach(prompts -> assertEquals(4, ((List<?>) prompts).size()));
+        Map<String, List<Double>> expected = new LinkedHashMap<>();
+        expected.put("baseline", List.of(1.0, 3.0));
+        expected.put("high_temp", List.of(1.5, 3.0));
+        expected.put("low_temp", List.of(0.5, 3.0));
+        expected.put("high_guidance", List.of(1.0, 7.0));
+        expected.put("low_guidance", List.of(1.0, 1.5));
+        Map<String, List<Double>> found = new LinkedHashMap<>();
+        emotions.parameterSets().forEach((name, p) -> found.put(name, List.of(p.temperature(), p.cfg())));
+        assertEquals(expected, found);
+        emotions.parameterSets().values().forEach(p -> assertEquals(10.0, p.duration()));
+        assertEquals(2 * 4 * 5 * 5, ExperimentPlan.of(emotions).size());
+        assertEquals(48, ExperimentPlan.of(ExperimentConfig.load(Path.of("configs/experiments/base-vs-demo.yaml"))).size());
+    }
+
+    @Test
+    void aPairedParameterSetSeedsTheSamePromptAndIndexAlikeInEverySourceAndAnIndependentOneDoesNot() throws Exception {
+        ExperimentConfig config = ExperimentConfig.load(Files.writeString(dir.resolve("two.yaml"),
+                VALID.replace("sources: {base: models/tiny}", "sources: {base: models/tiny, demo: runs/demo}")));
+        Map<String, Long> seeds = new LinkedHashMap<>();
+        ExperimentPlan.of(config).forEach(item -> seeds.put(item.id(), item.seed()));
+
+        assertEquals(2 * 2 * 2 * 2, seeds.size());
+        assertEquals(seeds.get("base/paired/calm/p001-s001"), seeds.get("demo/paired/calm/p001-s001"));
+        assertEquals(ExperimentSeeds.of(3, "", "", "warm pad", 1), seeds.get("demo/paired/calm/p001-s001"));
+        assertEquals(ExperimentSeeds.of(3, "demo", "baseline", "warm pad", 1), seeds.get("demo/baseline/calm/p001-s001"));
+        assertNotEquals(seeds.get("base/baseline/calm/p001-s001"), seeds.get("demo/baseline/calm/p001-s001"));
+        assertEquals(16, new HashSet<>(seeds.values()).size() + 4, "only the 4 paired seeds of the second source repeat");
     }
 
     @Test
