@@ -19,16 +19,19 @@ import picocli.CommandLine.Parameters;
 /** {@code retune experiment EXPERIMENT.yaml}: a generation experiment, resumable, with its analysis and report. */
 @Command(name = "experiment",
         mixinStandardHelpOptions = true,
+        subcommands = {ExperimentNoteCommand.class, ExperimentPackageCommand.class},
         description = {"Run a generation experiment: named sources × parameter sets × prompt sets × samples, each sample",
             "seeded by its identity, measured, summarised per configuration (mean, std, 95% interval) in experiment.json,",
             "analysis.json, report.md and plots. Rerunning the same file skips finished samples and continues an",
             "interrupted experiment; the same file and seed give the same audio."},
         footer = {"", "Examples:",
             "  retune experiment configs/experiments/base-vs-demo.yaml",
-            "  retune experiment configs/experiments/emotions.yaml --json"})
+            "  retune experiment configs/experiments/emotions.yaml --json",
+            "  retune experiment note experiments/base-vs-demo --title T --text X",
+            "  retune experiment package experiments/base-vs-demo --no-audio"})
 final class ExperimentCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "EXPERIMENT.yaml", description = "The experiment file.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "EXPERIMENT.yaml", description = "The experiment file.")
     Path file;
 
     @Option(names = "--json", description = "Print the outcome as JSON on stdout, without a progress bar.")
@@ -39,6 +42,9 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (file == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give the experiment file: retune experiment EXPERIMENT.yaml");
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         Experiment.Outcome outcome;

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** {@code retune experiment}: a one-sample experiment on a tiny model as JSON, and a bad file as exit 3 naming the key. */
+/**
+ * {@code retune experiment}: a one-sample experiment on a tiny model as JSON, noted and packaged; a bad file as exit 3
+ * naming the key.
+ */
 class ExperimentCommandTest {
 
     @TempDir
@@ -48,6 +51,26 @@ class ExperimentCommandTest {
         for (String name : new String[] {"experiment.json", "analysis.json", "report.md", "samples.jsonl", "audio/tiny/short/calm/p000-s000.wav"}) {
             assertTrue(Files.isRegularFile(dir.resolve("out").resolve(name)), name);
         }
+
+        CliRun note = CliRun.of("experiment", "note", dir.resolve("out").toString(), "--title", "Noise", "--text", "Tiny makes noise.",
+                "--related", "tiny/short");
+        CliRun pack = CliRun.of("experiment", "package", dir.resolve("out").toString(), "--no-audio");
+
+        assertEquals(ExitCode.OK, note.exitCode(), note.err());
+        assertEquals(ExitCode.OK, pack.exitCode(), pack.err());
+        assertTrue(Files.readString(dir.resolve("out/notes.jsonl")).contains("\"title\":\"Noise\""));
+        assertTrue(Files.isRegularFile(dir.resolve("out.zip")), pack.out());
+    }
+
+    @Test
+    void noFileIsAUsageErrorAndANoteOnAFolderWithoutAnExperimentIsBadInput() {
+        CliRun none = CliRun.of("experiment");
+        CliRun note = CliRun.of("experiment", "note", dir.toString(), "--title", "t", "--text", "x");
+
+        assertEquals(ExitCode.USAGE, none.exitCode(), none.err());
+        assertTrue(none.err().contains("EXPERIMENT.yaml"), none.err());
+        assertEquals(ExitCode.BAD_INPUT, note.exitCode(), note.err());
+        assertTrue(note.err().contains("no experiment.json"), note.err());
     }
 
     @Test
