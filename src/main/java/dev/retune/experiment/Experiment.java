@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code retune experiment EXPERIMENT.yaml} as a library call: every sample of the plan generated (one
  * {@link Generation#run} request per sample, with the sample's own seed, so a seed never depends on batching), measured
- * and recorded in {@code samples.jsonl}; then experiment.json, analysis.json, report.md and the plots.
+ * and recorded in {@code samples.jsonl}; then experiment.json, analysis.json, report.md with its plots, and report.html.
  *
  * <p>Resumable: a sample already recorded with the same settings, whose audio file is unchanged, is kept as it is, so
  * rerunning a finished experiment generates nothing and an interrupted one continues where it stopped. Generation is
@@ -96,6 +96,7 @@ public final class Experiment {
         AtomicFile.writeString(out.resolve("experiment.json"), Json.of(result) + "\n");
         AtomicFile.writeString(out.resolve("analysis.json"), Json.of(analysis) + "\n");
         ExperimentReport.write(out, result, analysis);
+        ExperimentGallery.write(out, result, analysis);
         return new Outcome(true, out, total, generated[0], total - generated[0]);
     }
 

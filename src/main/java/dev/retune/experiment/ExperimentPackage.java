@@ -20,7 +20,7 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * The research package of a finished experiment: one zip with README.md (the findings of the research log, then the
- * report), experiment.json, analysis.json, report.md, notes.jsonl, the plots, the audio with its sidecars (unless left
+ * report), experiment.json, analysis.json, report.md, report.html, notes.jsonl, the plots, the audio with its sidecars (unless left
  * out), and {@code SHA256SUMS}: the SHA-256 of every other entry, in {@code sha256sum}'s format, so
  * {@code sha256sum -c SHA256SUMS} verifies the unpacked package. Files are streamed into the zip (memory does not grow
  * with the audio) and entries carry a fixed time, so the same folder packs to the same bytes.
@@ -61,7 +61,7 @@ public final class ExperimentPackage {
     /** The folder's files to pack, relative and with '/' separators, in a fixed order. */
     private static List<String> files(Path folder, boolean audio) {
         List<String> files = new ArrayList<>();
-        for (String name : List.of("experiment.json", "analysis.json", "report.md", ExperimentNotes.FILE)) {
+        for (String name : List.of("experiment.json", "analysis.json", "report.md", "report.html", ExperimentNotes.FILE)) {
             if (Files.isRegularFile(folder.resolve(name))) {
                 files.add(name);
             }

@@ -20,6 +20,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -115,7 +117,7 @@ class ExperimentRunTest {
         assertTrue(second.finished());
         assertEquals(5, second.generated());
         assertEquals(3, second.reused());
-        for (String name : List.of("experiment.json", "analysis.json", "report.md")) {
+        for (String name : List.of("experiment.json", "analysis.json", "report.md", "report.html")) {
             assertArrayEquals(Files.readAllBytes(straight.resolve(name)), Files.readAllBytes(resumed.resolve(name)), name);
         }
         assertEquals(8, Files.readAllLines(resumed.resolve(ExperimentLog.FILE)).size());
@@ -168,6 +170,25 @@ class ExperimentRunTest {
             }
         }
         assertEquals(4, groups.get(0).get("metrics").get("spectral_centroid_hz").get("n").asInt(), "a 0.5 s clip has a spectrum");
+    }
+
+    @Test
+    void theGalleryHasAPlayerForEverySampleAndLinksOnlyFilesOfTheFolder() throws Exception {
+        String html = Files.readString(straight.resolve("report.html"));
+        JsonNode samples = JsonMapper.builder().build().readTree(straight.resolve("experiment.json").toFile()).get("samples");
+
+        for (JsonNode sample : samples) {
+            assertTrue(html.contains("<audio controls preload=\"none\" src=\"" + sample.get("path").asString() + "\">"), sample.get("id").asString());
+        }
+        Matcher links = Pattern.compile("src=\"([^\"]+)\"").matcher(html);
+        int count = 0;
+        while (links.find()) {
+            assertTrue(Files.isRegularFile(straight.resolve(links.group(1))), links.group(1));
+            count++;
+        }
+        try (Stream<Path> plots = Files.list(straight.resolve("plots"))) {
+            assertEquals(8 + plots.count(), count, "8 players and every plot (none for a measure no 0.5 s clip defines)");
+        }
     }
 
     /** A copy of the folder {@code from}, as {@code to}. */
