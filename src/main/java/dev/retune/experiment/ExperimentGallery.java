@@ -24,6 +24,9 @@ final class ExperimentGallery {
         html.append("<h1>Experiment ").append(escape(result.experiment())).append("</h1>\n<p>").append(result.samples().size())
                 .append(" samples, experiment seed ").append(result.seed()).append(".</p>\n");
         html.append("<h2>Measures</h2>\n<p>Mean, sample standard deviation and 95% Student-t interval of the mean per group.</p>\n");
+        if (Files.isRegularFile(out.resolve(ExperimentHeatmap.FILE))) {
+            html.append("<img src=\"").append(ExperimentHeatmap.FILE).append("\" alt=\"prompt sets × measures\">\n");
+        }
         for (String metric : result.metrics()) {
             html.append("<h3>").append(escape(metric)).append("</h3>\n");
             table(html, List.of("source", "parameter set", "prompt set", "n", "mean", "std", "95% interval"), analysis.groups().stream()

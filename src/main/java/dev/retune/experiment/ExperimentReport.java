@@ -17,7 +17,8 @@ import java.util.function.Function;
 /**
  * report.md and its plots ({@code plots/METRIC-by-parameter-set.png}, {@code plots/METRIC-by-prompt-set.png}: box
  * plots of each measure per parameter set and per prompt set, labelled {@code source/name} when there are several
- * sources): what was asked for, then per measure the table of {@link Analysis} and the plots.
+ * sources) and the heatmap of prompt sets × measures ({@link ExperimentHeatmap}): what was asked for, the heatmap,
+ * then per measure the table of {@link Analysis} and the plots.
  */
 final class ExperimentReport {
 
@@ -36,6 +37,9 @@ final class ExperimentReport {
         md.append(settings(result));
         md.append("Each cell: mean, sample standard deviation and the 95% Student-t interval of the mean over the samples"
                 + " whose clip defines the measure (n).\n");
+        if (ExperimentHeatmap.write(out, result.samples(), result.metrics())) {
+            md.append(format("%n![prompt sets × measures](%s)%n", ExperimentHeatmap.FILE));
+        }
         boolean several = result.sources().size() > 1;
         for (String metric : result.metrics()) {
             md.append(format("%n## %s%n%n", metric)).append(table(analysis, metric)).append('\n');
