@@ -44,6 +44,9 @@ public final class Experiment {
      */
     public record Outcome(boolean finished, Path out, long samples, long generated, long reused) {}
 
+    /** The files written once every sample is done (plots aside). */
+    private static final List<String> RESULTS = List.of("experiment.json", "analysis.json", "report.md", "report.html");
+
     private Experiment() {}
 
     /**
@@ -64,6 +67,7 @@ public final class Experiment {
         config.sources().forEach((source, spec) -> sources.put(source, ExperimentSource.parse(source, spec)));
         ExperimentPlan plan = ExperimentPlan.of(config);
         ExperimentLog log = ExperimentLog.open(out);
+        removeResults(out);
         long total = plan.size();
         List<ExperimentSample> samples = new ArrayList<>();
         long[] generated = {0};
@@ -98,6 +102,20 @@ public final class Experiment {
         ExperimentReport.write(out, result, analysis);
         ExperimentGallery.write(out, result, analysis);
         return new Outcome(true, out, total, generated[0], total - generated[0]);
+    }
+
+    /**
+     * Removes the result files of an earlier run: they are written again once every sample is done, and must not
+     * describe an earlier version of the file while this run is stopped half-way.
+     */
+    private static void removeResults(Path out) {
+        for (String name : RESULTS) {
+            try {
+                Files.deleteIfExists(out.resolve(name));
+            } catch (IOException e) {
+                throw new WriteException(out.resolve(name) + ": cannot remove the earlier result: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Generates and measures one sample; null when {@code stop} was set before it started. */

@@ -129,6 +129,13 @@ class ExperimentRunTest {
         ExperimentConfig hotter = ExperimentConfig.load(Files.writeString(dir.resolve("hotter.yaml"),
                 Files.readString(file).replace("temperature: 1.5", "temperature: 2.0")));
         Files.delete(rerun.resolve("audio/tiny/warm/calm/p001-s000.wav"));
+        AtomicBoolean stopAtOnce = new AtomicBoolean(true);
+
+        Experiment.Outcome stopped = Experiment.run(hotter, "exp.yaml", rerun, ProgressListener.NONE, stopAtOnce);
+
+        assertFalse(stopped.finished());
+        assertEquals(0, stopped.generated());
+        assertFalse(Files.exists(rerun.resolve("experiment.json")), "the earlier result no longer describes the file");
 
         Experiment.Outcome outcome = Experiment.run(hotter, "exp.yaml", rerun, ProgressListener.NONE, new AtomicBoolean());
 
