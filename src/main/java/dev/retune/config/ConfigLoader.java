@@ -101,6 +101,22 @@ public final class ConfigLoader {
     }
 
     /**
+     * Reads a YAML file into {@code type}, a record of another kind of Retune file (an experiment, a sweep), as strictly
+     * as {@link #load}: unknown or duplicate keys and the records' own checks are errors naming the file, line and key.
+     */
+    public static <T> T read(Path file, Class<T> type) {
+        String name = file.toString();
+        TreeReader.Document document = new TreeReader(YAML, "YAML", name, true).read(readText(file), "");
+        if (document.root() == null || !document.root().isObject()) {
+            throw new ConfigException(name + ": the top level must be a mapping of keys, found "
+                    + (document.root() == null ? "an empty file" : document.root()));
+        }
+        Origins origins = new Origins(name);
+        document.lines().forEach((key, line) -> origins.set(key, name + " line " + line));
+        return bind((ObjectNode) document.root(), origins, type);
+    }
+
+    /**
      * The fully resolved config as YAML with snake_case keys, every key written (unset ones as null) and every string
      * double-quoted; {@link #load} reads it back to an equal config.
      */
@@ -132,8 +148,12 @@ public final class ConfigLoader {
     }
 
     private static RetuneConfig bind(ObjectNode tree, Origins origins) {
+        return bind(tree, origins, RetuneConfig.class);
+    }
+
+    private static <T> T bind(ObjectNode tree, Origins origins, Class<T> type) {
         try {
-            return YAML.treeToValue(tree, RetuneConfig.class);
+            return YAML.treeToValue(tree, type);
         } catch (JacksonException e) {
             BindError error = BindError.of(e, tree, YAML);
             throw new ConfigException(origins.of(error.keys()) + ": " + error.message(), error.keys().toArray(String[]::new));

@@ -12,7 +12,7 @@ import java.util.NoSuchElementException;
  * {@code .csv} file gives its prompt column ({@link CsvPrompts}). Files must be UTF-8; an unreadable file or line is a
  * {@link dev.retune.data.DatasetException} naming the file and the line. Holds at most one prompt read ahead.
  */
-final class PromptReader implements Iterator<String>, AutoCloseable {
+public final class PromptReader implements Iterator<String>, AutoCloseable {
 
     private final Iterator<String> texts;
     private final Utf8Lines lines;
@@ -26,7 +26,7 @@ final class PromptReader implements Iterator<String>, AutoCloseable {
     }
 
     /** {@code texts}, then the prompts of {@code file} (null for none). */
-    static PromptReader open(List<String> texts, Path file) {
+    public static PromptReader open(List<String> texts, Path file) {
         if (file == null) {
             return new PromptReader(texts.iterator(), null, null);
         }
