@@ -1,7 +1,12 @@
 package dev.retune.generate;
 
+import dev.retune.model.ModelFolder;
+import dev.retune.run.RunFolder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Where the model to generate with comes from, before anything is loaded: a Hugging Face model folder with zero or
@@ -14,6 +19,8 @@ import java.util.List;
  * @param checkpoint which checkpoint of the run (null: {@link CheckpointChoice#DEFAULT}); must be null for a model folder
  */
 public record ModelLocation(Path folder, List<Path> adapters, Path run, CheckpointChoice checkpoint) {
+
+    private static final Pattern CHECKPOINT = Pattern.compile("best|latest|\\d+");
 
     public ModelLocation {
         adapters = adapters == null ? List.of() : List.copyOf(adapters);
@@ -34,6 +41,55 @@ public record ModelLocation(Path folder, List<Path> adapters, Path run, Checkpoi
     /** A model folder with {@code adapters} applied in order. */
     public static ModelLocation folder(Path dir, List<Path> adapters) {
         return new ModelLocation(dir, adapters, null, null);
+    }
+
+    /**
+     * A source as evaluate's {@code --source} and experiment files write it, {@code PATH[@CHECKPOINT][+ADAPTER...]}: a
+     * training run (a folder with config.yaml or checkpoints; {@code @best}, {@code @latest} or {@code @STEP}) or a model
+     * folder (config.json) with PEFT adapters applied in order, told apart by what is on disk.
+     *
+     * @throws InvalidRequestException naming what cannot be a source
+     */
+    public static ModelLocation parse(String spec) {
+        String[] parts = spec.split("\\+", -1);
+        String base = parts[0];
+        String checkpoint = null;
+        int at = base.lastIndexOf('@');
+        if (at > 0 && CHECKPOINT.matcher(base.substring(at + 1)).matches()) {
+            checkpoint = base.substring(at + 1);
+            base = base.substring(0, at);
+        }
+        if (base.isEmpty()) {
+            throw new InvalidRequestException("'" + spec + "' names no folder");
+        }
+        List<Path> adapters = new ArrayList<>();
+        for (int i = 1; i < parts.length; i++) {
+            if (parts[i].isBlank()) {
+                throw new InvalidRequestException("'" + spec + "' has an empty adapter after '+'");
+            }
+            adapters.add(Path.of(parts[i]));
+        }
+        Path dir = Path.of(base);
+        if (Files.isRegularFile(dir.resolve(ModelFolder.CONFIG))) {
+            if (checkpoint != null) {
+                throw new InvalidRequestException(dir + " is a model folder; @" + checkpoint + " picks a checkpoint of a training run");
+            }
+            return folder(dir, adapters);
+        }
+        RunFolder run = new RunFolder(dir);
+        if (Files.isRegularFile(run.configFile()) || run.hasCheckpoint()) {
+            if (!adapters.isEmpty()) {
+                throw new InvalidRequestException(dir + " is a training run, which brings its own trained weights; adapters (+DIR) "
+                        + "apply to a model folder");
+            }
+            try {
+                return run(dir, checkpoint == null ? null : CheckpointChoice.parse(checkpoint));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("@" + checkpoint + ": " + e.getMessage());
+            }
+        }
+        throw new InvalidRequestException(dir + " is neither a model folder (no " + ModelFolder.CONFIG
+                + ") nor a training run (no config.yaml or checkpoints)");
     }
 
     /** A training run's checkpoint. */

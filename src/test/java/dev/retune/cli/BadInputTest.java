@@ -104,7 +104,7 @@ class BadInputTest {
     static List<Case> commandLine() {
         return List.of(
                 row("no verb", 2, "a verb is needed"),
-                row("a mistyped verb", 2, "Did you mean: plan or train?", "trian"),
+                row("a mistyped verb", 2, "Did you mean: plan or train or experiment?", "trian"),
                 row("an unknown option points to the verb's help", 2, "Run 'retune train --help' for usage.", "train", "{config}", "--nope"),
                 row("a missing config argument", 2, "Missing required parameter: 'CONFIG'", "train"),
                 row("--nproc 0", 2, "--nproc must be at least 1, found 0", "train", "{config}", "--nproc", "0"),
