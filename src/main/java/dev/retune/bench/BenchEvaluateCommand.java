@@ -11,17 +11,14 @@ import dev.retune.model.EncodecModel;
 import dev.retune.model.MusicgenConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine;
@@ -80,7 +77,7 @@ final class BenchEvaluateCommand implements Callable<Integer> {
             technicalMetrics(out, work);
             embeddings(out, work);
         } finally {
-            delete(work);
+            BenchFiles.delete(work);
         }
         return ExitCode.OK;
     }
@@ -105,10 +102,10 @@ final class BenchEvaluateCommand implements Callable<Integer> {
                     }
                 }
                 System.gc();
-                out.printf(Locale.ROOT, "| %s min 44.1 kHz stereo %s | %.2f s | %.3f | %.0f | %.2f GB |%n", minutes(minutes), format,
+                out.printf(Locale.ROOT, "| %s min 44.1 kHz stereo %s | %.2f s | %.3f | %.0f | %.2f GB |%n", BenchFiles.minutes(minutes), format,
                         best, 1 / best, minutes * 60 / best, Pointer.physicalBytes() / 1e9);
                 out.flush();
-                delete(file);
+                BenchFiles.delete(file);
             }
         }
         out.println();
@@ -169,19 +166,5 @@ final class BenchEvaluateCommand implements Callable<Integer> {
             writer.finish();
         }
         return file;
-    }
-
-    private static String minutes(double minutes) {
-        return minutes == Math.rint(minutes) ? String.format(Locale.ROOT, "%.0f", minutes) : Double.toString(minutes);
-    }
-
-    private static void delete(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
     }
 }

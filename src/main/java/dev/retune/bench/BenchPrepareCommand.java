@@ -12,10 +12,8 @@ import dev.retune.model.WeightInit;
 import dev.retune.train.TrainRun;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +21,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -95,15 +92,15 @@ final class BenchPrepareCommand implements Callable<Integer> {
                 for (String codec : codecs) {
                     List<String> lines = BenchProcess.run(List.of("bench", "prepare", "--measure", codec + ":" + dataset));
                     JsonNode row = JsonMapper.shared().readTree(lines.get(lines.size() - 1));
-                    out.printf(Locale.ROOT, "| %s | %s min | %.1f s | %.1f | %.2f GB | %.2f GB | %.0f %% |%n", codec, format(minutes),
+                    out.printf(Locale.ROOT, "| %s | %s min | %.1f s | %.1f | %.2f GB | %.2f GB | %.0f %% |%n", codec, BenchFiles.minutes(minutes),
                             row.get("wall").asDouble(), minutes * 60 / row.get("wall").asDouble(), row.get("peak").asLong() / 1e9,
                             row.get("before").asLong() / 1e9, 100 * row.get("system_share").asDouble());
                     out.flush();
                 }
-                delete(dataset);
+                BenchFiles.delete(dataset);
             }
         } finally {
-            delete(work);
+            BenchFiles.delete(work);
         }
     }
 
@@ -135,7 +132,7 @@ final class BenchPrepareCommand implements Callable<Integer> {
             row.put("peak", after.peakResidentBytes());
             return row;
         } finally {
-            delete(work);
+            BenchFiles.delete(work);
         }
     }
 
@@ -186,19 +183,5 @@ final class BenchPrepareCommand implements Callable<Integer> {
             writer.finish();
         }
         return dataset;
-    }
-
-    private static String format(double minutes) {
-        return minutes == Math.rint(minutes) ? String.format(Locale.ROOT, "%.0f", minutes) : Double.toString(minutes);
-    }
-
-    private static void delete(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove " + root + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -56,8 +56,8 @@ final class EvaluateCompareCommand implements Callable<Integer> {
     @Option(names = "--general", paramLabel = "DIR", description = "A general dataset: the fit there shows forgetting.")
     Path general;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "The target's clips fitted and compared with: valid, train or all (default: ${DEFAULT-VALUE}).")
-    String split = "valid";
+    @Option(names = "--split", paramLabel = "SPLIT", converter = SplitOption.class, description = "The target's clips fitted and compared with: valid, train or all (default: valid).")
+    HeldOutFit.Clips split = HeldOutFit.Clips.VALID;
 
     @Option(names = "--duration", paramLabel = "S", description = "Seconds generated per prompt (default: ${DEFAULT-VALUE}).")
     double duration = 8;
@@ -103,12 +103,6 @@ final class EvaluateCompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HeldOutFit.Clips clips = switch (split) {
-            case "valid" -> HeldOutFit.Clips.VALID;
-            case "train" -> HeldOutFit.Clips.TRAIN;
-            case "all" -> HeldOutFit.Clips.ALL;
-            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--split must be valid, train or all, found " + split);
-        };
         Path configFile = EvaluationConfig.file(config, List.of(adapted, base), spec.commandLine());
         RetuneConfig target = ConfigLoader.load(configFile, overrides);
         RetuneConfig generalConfig = null;
@@ -122,7 +116,7 @@ final class EvaluateCompareCommand implements Callable<Integer> {
                         duration, seed, batchSize, format, adaptedSeedNoise), out);
         EffectResult result;
         try (GracefulStop stop = GracefulStop.install(); CountBar bar = new CountBar("comparing", "stages", !json)) {
-            result = AdapterEffect.run(request, new AdapterEffect.Options(clips, resamples, bootstrapSeed), bar, stop.requested());
+            result = AdapterEffect.run(request, new AdapterEffect.Options(split, resamples, bootstrapSeed), bar, stop.requested());
         }
         Reports.write(out, result, base.name(), adapted.name());
         PrintWriter stdout = spec.commandLine().getOut();

@@ -3,17 +3,16 @@ package dev.retune.cli;
 import dev.retune.ExitCode;
 import dev.retune.Json;
 import dev.retune.data.Dataset;
-import dev.retune.data.Split;
 import dev.retune.evaluate.AudioEvaluation;
 import dev.retune.evaluate.CodecEmbeddings;
 import dev.retune.evaluate.EmbeddingSet;
+import dev.retune.evaluate.HeldOutFit;
 import dev.retune.evaluate.Reports;
 import dev.retune.evaluate.SetDistance;
 import dev.retune.generate.ModelSource;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine;
@@ -43,8 +42,8 @@ final class EvaluateDistanceCommand implements Callable<Integer> {
             description = "The model whose codec embeds both sets: a model folder or a training run.")
     SourceOption.Source codec;
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "Of a dataset reference: valid, train or all (default: ${DEFAULT-VALUE}).")
-    String split = "valid";
+    @Option(names = "--split", paramLabel = "SPLIT", converter = SplitOption.class, description = "Of a dataset reference: valid, train or all (default: valid).")
+    HeldOutFit.Clips split = HeldOutFit.Clips.VALID;
 
     @Option(names = "--resamples", paramLabel = "N", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).")
     int resamples = SetDistance.Options.DEFAULT.bootstrap();
@@ -63,18 +62,11 @@ final class EvaluateDistanceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!List.of("valid", "train", "all").contains(split)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--split must be valid, train or all, found " + split);
-        }
         SetArgument a = SetArgument.parse(evaluated);
         SetArgument b = SetArgument.parse(reference);
         AudioEvaluation.ClipSet setA = AudioEvaluation.ClipSet.of(a.name(), a.path());
         AudioEvaluation.ClipSet setB = Files.isRegularFile(b.path().resolve(Dataset.METADATA_FILE))
-                ? AudioEvaluation.ClipSet.dataset(b.name() + " (" + split + ")", b.path(), switch (split) {
-                    case "valid" -> Split.VALID;
-                    case "train" -> Split.TRAIN;
-                    default -> null;
-                })
+                ? AudioEvaluation.ClipSet.dataset(b.name() + " (" + split.id() + ")", b.path(), split)
                 : AudioEvaluation.ClipSet.of(b.name(), b.path());
         SetDistance.Options options = new SetDistance.Options(resamples, seed, SetDistance.Options.DEFAULT.kadMaxFrames(),
                 SetDistance.Options.DEFAULT.fadInfSteps(), SetDistance.Options.DEFAULT.fadInfMinFrames());

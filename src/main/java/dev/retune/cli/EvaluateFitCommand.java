@@ -37,8 +37,8 @@ final class EvaluateFitCommand implements Callable<Integer> {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable), e.g. data.dataset=DIR.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--split", paramLabel = "SPLIT", description = "valid, train or all (default: ${DEFAULT-VALUE}).")
-    String split = "valid";
+    @Option(names = "--split", paramLabel = "SPLIT", converter = SplitOption.class, description = "valid, train or all (default: valid).")
+    HeldOutFit.Clips split = HeldOutFit.Clips.VALID;
 
     @Option(names = "--resamples", paramLabel = "N", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).")
     int resamples = HeldOutFit.Options.DEFAULT.resamples();
@@ -57,18 +57,12 @@ final class EvaluateFitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HeldOutFit.Clips clips = switch (split) {
-            case "valid" -> HeldOutFit.Clips.VALID;
-            case "train" -> HeldOutFit.Clips.TRAIN;
-            case "all" -> HeldOutFit.Clips.ALL;
-            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--split must be valid, train or all, found " + split);
-        };
         RetuneConfig settings = EvaluationConfig.resolve(config, overrides, sources, spec.commandLine());
         List<String> names = sources.stream().map(SourceOption.Source::name).toList();
         FitComparison fit;
         try (GracefulStop stop = GracefulStop.install(); CountBar bar = new CountBar("scoring", "clips", !json)) {
             fit = HeldOutFit.compare(settings, sources.stream().map(SourceOption.Source::location).toList(),
-                    new HeldOutFit.Options(clips, resamples, seed), bar, stop.requested());
+                    new HeldOutFit.Options(split, resamples, seed), bar, stop.requested());
         }
         if (out != null) {
             Reports.write(out, fit, names);

@@ -8,7 +8,6 @@ import dev.retune.data.AudioException;
 import dev.retune.data.Dataset;
 import dev.retune.data.DatasetIndex;
 import dev.retune.data.DatasetOptions;
-import dev.retune.data.Split;
 import dev.retune.data.Track;
 import dev.retune.train.StopRequestedException;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public final class AudioEvaluation {
                 throw new AudioException(fileOrFolder, "no such file or folder");
             }
             if (Files.isRegularFile(fileOrFolder.resolve(Dataset.METADATA_FILE))) {
-                return dataset(name, fileOrFolder, null);
+                return dataset(name, fileOrFolder, HeldOutFit.Clips.ALL);
             }
             List<Path> files;
             try (Stream<Path> list = Files.list(fileOrFolder)) {
@@ -85,14 +84,13 @@ public final class AudioEvaluation {
             return new ClipSet(name, files, files.stream().map(AudioEvaluation::statedBy).toList());
         }
 
-        /** A dataset's usable tracks of {@code split} (null: every split), its split rule as training applies it. */
-        public static ClipSet dataset(String name, Path dir, Split split) {
+        /** A dataset's usable tracks among {@code clips}, its split rule as training applies it. */
+        public static ClipSet dataset(String name, Path dir, HeldOutFit.Clips clips) {
             DataConfig defaults = DataConfig.defaults();
             DatasetIndex index = Dataset.scan(dir, new DatasetOptions(defaults.validFraction(), defaults.allowOutsidePaths()));
-            List<Track> tracks = index.tracks().stream().filter(t -> split == null || t.split() == split).toList();
+            List<Track> tracks = index.tracks().stream().filter(t -> clips.includes(t.split())).toList();
             if (tracks.isEmpty()) {
-                throw new AudioException(dir, "no usable clips" + (split == null ? "" : " in its " + split.name().toLowerCase(Locale.ROOT)
-                        + " split"));
+                throw new AudioException(dir, "no usable clips" + (clips == HeldOutFit.Clips.ALL ? "" : " in its " + clips.id() + " split"));
             }
             return new ClipSet(name, tracks.stream().map(Track::path).toList(),
                     tracks.stream().map(t -> MetadataAgreement.Clip.fromTrack(t, index.csv())).toList());
