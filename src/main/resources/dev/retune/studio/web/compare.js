@@ -1,0 +1,1 @@
+Studio.tab('compare', section => section.append(Studio.el('p', {class: 'muted'}, 'Coming up.')));

@@ -1,0 +1,1 @@
+Studio.tab('experiments', section => section.append(Studio.el('p', {class: 'muted'}, 'Coming up.')));

@@ -1,0 +1,1 @@
+Studio.tab('runs', section => section.append(Studio.el('p', {class: 'muted'}, 'Coming up.')));
