@@ -4,10 +4,13 @@ import dev.retune.Failure;
 import dev.retune.Log;
 import dev.retune.RetuneException;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
+import java.nio.file.Files;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 
@@ -59,6 +62,7 @@ public final class Studio implements AutoCloseable {
         config.startup.showOldJavalinVersionWarning = false;
         config.jsonMapper(new StudioJson());
         config.http.maxRequestSize = options.uploadLimit();
+        config.http.compressionStrategy = CompressionStrategy.NONE; // loopback needs none, and ranges stay exact
         config.staticFiles.add(files -> {
             files.hostedPath = "/";
             files.directory = "/dev/retune/studio/web";
@@ -82,10 +86,10 @@ public final class Studio implements AutoCloseable {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("version", Studio.class.getPackage().getImplementationVersion());
         info.put("root", roots.base().toString());
-        info.put("device", options.device().name().toLowerCase(java.util.Locale.ROOT));
+        info.put("device", options.device().name().toLowerCase(Locale.ROOT));
         Map<String, Boolean> folders = new LinkedHashMap<>();
         for (Roots.Root root : Roots.Root.values()) {
-            folders.put(root.urlName(), java.nio.file.Files.isDirectory(roots.folder(root)));
+            folders.put(root.urlName(), Files.isDirectory(roots.folder(root)));
         }
         info.put("folders", folders);
         return info;

@@ -80,7 +80,7 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate()).flatMap(List::stream);
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio()).flatMap(List::stream);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -128,6 +128,17 @@ class BadInputTest {
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
+
+    static List<Case> studio() {
+        return List.of(
+                row("studio on a port beyond 65535", 2, "--port must be 0 to 65535, found 70000", "studio", "--port", "70000"),
+                row("studio with a negative queue", 2, "--queue must be 0 or more, found -1", "studio", "--queue", "-1"),
+                row("studio with a blank token", 2, "--token is blank", "studio", "--token", " "),
+                row("studio over a root that is no folder", 3, "--root", dir -> Files.writeString(dir.resolve("file"), "x"),
+                        "studio", "--root", "{case}/file"),
+                row("studio on a host that does not resolve", 2, "--host no-such-host.invalid is not an address of this machine",
+                        "studio", "--host", "no-such-host.invalid"));
+    }
 
     static List<Case> evaluate() {
         return List.of(

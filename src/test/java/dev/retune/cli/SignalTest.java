@@ -11,6 +11,10 @@ import dev.retune.run.Checkpointer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * SIGTERM against a real `retune train` process: it finishes the step, writes a checkpoint and the summary, and exits
- * 143; rerunning the command resumes at the next step.
+ * 143; rerunning the command resumes at the next step. The studio stops serving and exits 143 too.
  */
 class SignalTest {
 
@@ -134,6 +138,26 @@ class SignalTest {
     }
 
     /** The token cache's entry files with their modification times. */
+    @Test
+    void sigtermStopsTheStudioAtOnceWithExit143() throws Exception {
+        Process process = new ProcessBuilder(java("studio", "--port", "0", "--root", dir.toString()))
+                .redirectError(dir.resolve("studio.err").toFile()).start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> pump(process, lines), "studio-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        String first = lines.poll(START_TIMEOUT_S, TimeUnit.SECONDS);
+        assertNotNull(first, "no URL printed; stderr:\n" + Files.readString(dir.resolve("studio.err")));
+        assertTrue(first.matches("Retune studio: http://127\\.0\\.0\\.1:\\d+/"), first);
+        URI info = URI.create(first.substring(first.indexOf("http")) + "api/info");
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(info).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().contains(dir.toAbsolutePath().toString()), response.body());
+        process.destroy();
+        assertTrue(process.waitFor(EXIT_TIMEOUT_S, TimeUnit.SECONDS), "the studio did not stop");
+        assertEquals(143, process.exitValue());
+    }
+
     private static Map<Path, FileTime> entries(Path cache) throws IOException {
         Map<Path, FileTime> entries = new TreeMap<>();
         if (Files.isDirectory(cache)) {
