@@ -38,6 +38,11 @@ final class StudioRunsHttp {
         return JSON.readTree(response.body());
     }
 
+    /** A file by its URL, as bytes. */
+    HttpResponse<byte[]> bytes(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + studio.port() + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpResponse<String> post(String json) throws IOException, InterruptedException {
         return request("POST", "/api/runs", HttpRequest.BodyPublishers.ofString(json), "application/json");
     }

@@ -1,0 +1,125 @@
+package dev.retune.studio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.retune.ProgressListener;
+import dev.retune.experiment.Experiment;
+import dev.retune.experiment.ExperimentConfig;
+import dev.retune.model.ModelFolder;
+import dev.retune.model.MusicgenConfig;
+import dev.retune.model.MusicgenForConditionalGeneration;
+import dev.retune.model.TinyTokenizer;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The Experiments tab's API over a real experiment (2 tiny models × 1 prompt × 1 sample of 0.5 s, run by
+ * {@link Experiment#run}) and an unfinished one: the list, the gallery, and its audio served by URL.
+ */
+class StudioExperimentsTest {
+
+    @TempDir
+    static Path root;
+
+    private static Studio studio;
+    private static StudioRunsHttp http;
+
+    @BeforeAll
+    static void anExperimentOfTwoTinyModels() throws Exception {
+        TinyTokenizer.write(root.resolve("tokenizer.json"));
+        for (int seed : new int[] {1, 2}) {
+            torch.manual_seed(seed);
+            MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize()));
+            ModelFolder.save(model, root.resolve("models/tiny-" + seed), ScalarType.Float, root.resolve("tokenizer.json"));
+        }
+        Path file = Files.writeString(root.resolve("pair.yaml"), String.join("\n",
+                "seed: 5",
+                "samples: 1",
+                "metrics: [lufs, spectral_centroid_hz]",
+                "sources: {one: " + root.resolve("models/tiny-1") + ", two: " + root.resolve("models/tiny-2") + "}",
+                "prompt_sets: {calm: [soft piano]}",
+                "parameter_sets:",
+                "  short: {duration: 0.5, temperature: 1.0, cfg: 3.0}",
+                ""));
+        Experiment.Outcome outcome = Experiment.run(ExperimentConfig.load(file), "pair.yaml", root.resolve("experiments/pair"),
+                ProgressListener.NONE, new AtomicBoolean());
+        assertTrue(outcome.finished());
+        // One stopped half-way: its samples log only.
+        Path partial = Files.createDirectories(root.resolve("experiments/partial"));
+        Files.writeString(partial.resolve("samples.jsonl"), Files.readAllLines(root.resolve("experiments/pair/samples.jsonl")).get(0) + "\n");
+        studio = Studio.start(StudioOptions.local(root, 0));
+        http = new StudioRunsHttp(studio);
+    }
+
+    @AfterAll
+    static void stop() {
+        studio.close();
+    }
+
+    @Test
+    void experimentsAreListedWithTheirStateAndSampleCount() throws Exception {
+        JsonNode list = http.get("/api/experiments").get("experiments");
+
+        assertEquals(2, list.size(), list.toString());
+        for (JsonNode entry : list) {
+            assertEquals("experiment", entry.get("kind").asString());
+            boolean pair = entry.get("name").asString().equals("pair");
+            assertEquals(pair, entry.get("finished").asBoolean(), entry.toString());
+            assertEquals(pair ? 2 : 1, entry.get("items").asInt(), entry.toString());
+        }
+    }
+
+    @Test
+    void theGalleryGroupsSamplesByConfigurationWithStatisticsAndServesTheirAudio() throws Exception {
+        JsonNode gallery = http.get("/api/experiments/experiment/pair");
+
+        assertTrue(gallery.get("finished").asBoolean());
+        JsonNode configurations = gallery.get("configurations");
+        assertEquals(2, configurations.size());
+        Set<String> sources = new HashSet<>();
+        for (JsonNode configuration : configurations) {
+            sources.add(configuration.get("source").asString());
+            assertEquals("short", configuration.get("parameter_set").asString());
+            assertEquals("calm", configuration.get("prompt_set").asString());
+            JsonNode sample = configuration.get("samples").get(0);
+            assertEquals("soft piano", sample.get("prompt").asString());
+            assertEquals(1, configuration.get("statistics").get("lufs").get("n").asInt());
+            assertEquals(sample.get("metrics").get("lufs").asDouble(), configuration.get("statistics").get("lufs").get("mean").asDouble(), 1e-9);
+            HttpResponse<byte[]> audio = http.bytes(sample.get("audio").asString());
+            assertEquals(200, audio.statusCode(), sample.toString());
+            assertTrue(audio.headers().firstValue("Content-Type").orElse("").startsWith("audio/"), audio.headers().toString());
+            assertEquals("RIFF", new String(audio.body(), 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        assertEquals(Set.of("one", "two"), sources);
+        assertTrue(gallery.get("reports").get("html").asString().endsWith("/files/experiments/pair/report.html"), gallery.get("reports").toString());
+        assertEquals(200, http.bytes(gallery.get("reports").get("md").asString()).statusCode());
+        for (JsonNode plot : gallery.get("plots")) {
+            assertEquals(200, http.bytes(plot.get("url").asString()).statusCode(), plot.toString());
+        }
+    }
+
+    @Test
+    void anUnfinishedExperimentShowsTheSamplesDoneAndUnknownOnesAreRefused() throws Exception {
+        JsonNode partial = http.get("/api/experiments/experiment/partial");
+
+        assertTrue(!partial.get("finished").asBoolean());
+        assertEquals(1, partial.get("configurations").size());
+        assertTrue(partial.get("configurations").get(0).get("statistics").isNull());
+        assertEquals(404, http.request("GET", "/api/experiments/experiment/absent", null, null).statusCode());
+        assertEquals(404, http.request("GET", "/api/experiments/other/pair", null, null).statusCode());
+        int climbing = http.request("GET", "/api/experiments/experiment/..", null, null).statusCode();
+        assertTrue(climbing == 400 || climbing == 403 || climbing == 404, "status " + climbing);
+    }
+}
