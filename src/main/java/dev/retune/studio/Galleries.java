@@ -26,8 +26,8 @@ final class Galleries {
     /** One row of the list. {@code items}: samples of an experiment, runs of a sweep. */
     record Entry(String kind, String name, boolean finished, int items, String modified) {}
 
-    /** One sample: where to listen to it and what it was made and measured with. */
-    record Sample(String id, String prompt, int promptIndex, long seed, Double seconds, String audio, JsonNode metrics) {}
+    /** One sample: where to listen to it and what it was made and measured with; the seed as text (a 64-bit number: JavaScript would round it). */
+    record Sample(String id, String prompt, int promptIndex, String seed, Double seconds, String audio, JsonNode metrics) {}
 
     /** Source × parameter set × prompt set: its samples and, once finished, each measure's statistics. */
     record Configuration(String source, String parameterSet, String promptSet, List<Sample> samples, JsonNode statistics) {}
@@ -79,7 +79,7 @@ final class Galleries {
             String key = s.path("source").asString("") + "\u0000" + s.path("parameter_set").asString("") + "\u0000" + s.path("prompt_set").asString("");
             Path audio = dir.resolve(s.path("path").asString(""));
             bySetting.computeIfAbsent(key, k -> new ArrayList<>()).add(new Sample(s.path("id").asString(""), s.path("prompt").asString(""),
-                    s.path("prompt_index").asInt(), s.path("seed").asLong(), s.path("seconds").isNumber() ? s.get("seconds").doubleValue() : null,
+                    s.path("prompt_index").asInt(), Long.toString(s.path("seed").asLong()), s.path("seconds").isNumber() ? s.get("seconds").doubleValue() : null,
                     Files.isRegularFile(audio) && audio.normalize().startsWith(dir) ? roots.url(Roots.Root.EXPERIMENTS, audio) : null,
                     s.path("metrics")));
         }
@@ -95,7 +95,7 @@ final class Galleries {
         gallery.put("name", name);
         gallery.put("finished", result != null);
         gallery.put("metrics", result == null ? null : result.path("metrics"));
-        gallery.put("seed", result == null ? null : result.path("seed"));
+        gallery.put("seed", result == null ? null : Long.toString(result.path("seed").asLong()));
         gallery.put("configurations", configurations);
         gallery.put("plots", plots(dir, Roots.Root.EXPERIMENTS));
         gallery.put("reports", reports(dir, Roots.Root.EXPERIMENTS));

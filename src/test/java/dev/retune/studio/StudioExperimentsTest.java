@@ -13,7 +13,9 @@ import dev.retune.model.TinyTokenizer;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.pytorch.global.torch;
@@ -84,6 +86,9 @@ class StudioExperimentsTest {
     @Test
     void theGalleryGroupsSamplesByConfigurationWithStatisticsAndServesTheirAudio() throws Exception {
         JsonNode gallery = http.get("/api/experiments/experiment/pair");
+        Map<String, Long> seeds = new HashMap<>();
+        StudioRunsHttp.JSON.readTree(root.resolve("experiments/pair/experiment.json").toFile()).get("samples")
+                .forEach(s -> seeds.put(s.get("id").asString(), s.get("seed").asLong()));
 
         assertTrue(gallery.get("finished").asBoolean());
         JsonNode configurations = gallery.get("configurations");
@@ -95,6 +100,7 @@ class StudioExperimentsTest {
             assertEquals("calm", configuration.get("prompt_set").asString());
             JsonNode sample = configuration.get("samples").get(0);
             assertEquals("soft piano", sample.get("prompt").asString());
+            assertEquals(Long.toString(seeds.get(sample.get("id").asString())), sample.get("seed").asString(), "all 64 bits, as text");
             assertEquals(1, configuration.get("statistics").get("lufs").get("n").asInt());
             assertEquals(sample.get("metrics").get("lufs").asDouble(), configuration.get("statistics").get("lufs").get("mean").asDouble(), 1e-9);
             HttpResponse<byte[]> audio = http.bytes(sample.get("audio").asString());
