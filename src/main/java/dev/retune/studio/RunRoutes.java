@@ -19,9 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -58,7 +57,8 @@ final class RunRoutes {
     private final long uploadLimit;
     private final TrainingProcesses processes;
     private final Runs runs;
-    private final ScheduledExecutorService tails = Executors.newScheduledThreadPool(2, r -> {
+    /** Polls every followed run's metrics.jsonl; its threads end when nobody follows a run (the studio closes no executor). */
+    private final ScheduledThreadPoolExecutor tails = new ScheduledThreadPoolExecutor(2, r -> {
         Thread t = new Thread(r, "studio-metrics-tail");
         t.setDaemon(true);
         return t;
@@ -69,6 +69,9 @@ final class RunRoutes {
         this.uploadLimit = uploadLimit;
         this.processes = new TrainingProcesses(roots);
         this.runs = new Runs(roots, processes::alive);
+        tails.setKeepAliveTime(10, TimeUnit.SECONDS);
+        tails.allowCoreThreadTimeOut(true);
+        tails.setRemoveOnCancelPolicy(true);
     }
 
     void register(RoutesConfig routes) {

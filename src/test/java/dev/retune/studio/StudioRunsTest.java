@@ -4,30 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.retune.run.RunHistory;
 import dev.retune.run.RunLock;
 import dev.retune.run.RunSummary;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -190,7 +182,7 @@ class StudioRunsTest {
     }
 
     private static void summarise(Path dir, RunSummary.ExitReason reason) throws IOException {
-        Files.setLastModifiedTime(dir.resolve("metrics.jsonl"), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 1000));
+        Files.setLastModifiedTime(dir.resolve("metrics.jsonl"), FileTime.fromMillis(System.currentTimeMillis() - 1000));
         RunSummary.of(RunHistory.read(dir.resolve("metrics.jsonl")), reason).write(dir);
     }
 

@@ -134,7 +134,8 @@ Studio.tab('experiments', section => {
     if (!list || list.length === 0) return el('div');
     return el('div', { class: 'card' }, el('h4', {}, 'Plots'),
       el('div', { class: 'grid' }, list.map(p => el('figure', { 'data-test': 'experiment-plot' },
-        el('img', { src: p.url, alt: p.name, style: 'max-width: 100%' }), el('figcaption', { class: 'muted' }, p.name)))));
+        el('a', { href: p.url, target: '_blank', rel: 'noopener' }, el('img', { src: p.url, alt: p.name, style: 'max-width: 100%' })),
+        el('figcaption', { class: 'muted' }, p.name)))));
   }
 
   refresh();
