@@ -180,46 +180,76 @@ final class RunRoutes {
     private void follow(SseClient client) {
         String name = client.ctx().pathParam("name");
         Path dir = runs.dir(name);
-        MetricsTail tail = new MetricsTail(new RunFolder(dir).metrics());
-        Curves curves = new Curves();
-        tail.poll(curves::add);
+        Follower follower = new Follower(client, dir, name);
         client.keepAlive();
-        client.sendEvent("history", json(curves.asMap()));
-        Runs.Status[] status = {runs.status(dir, name)};
-        client.sendEvent("status", json(Map.of("status", status[0].label())));
-        long[] quiet = {0};
-        ScheduledFuture<?>[] task = new ScheduledFuture<?>[1];
-        Runnable poll = () -> {
-            if (client.terminated()) {
-                task[0].cancel(false);
+        follower.begin();
+        follower.task = tails.scheduleWithFixedDelay(follower, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
+        client.onClose(follower::end);
+        if (follower.ended) {
+            follower.task.cancel(false); // the page left before the task was known
+        }
+    }
+
+    /** One page following one run: its tail of metrics.jsonl and the status it was last told. */
+    private final class Follower implements Runnable {
+        private final SseClient client;
+        private final Path dir;
+        private final String name;
+        private final MetricsTail tail;
+        private Runs.Status status;
+        private long quietMs;
+        private volatile ScheduledFuture<?> task;
+        private volatile boolean ended;
+
+        Follower(SseClient client, Path dir, String name) {
+            this.client = client;
+            this.dir = dir;
+            this.name = name;
+            this.tail = new MetricsTail(new RunFolder(dir).metrics());
+        }
+
+        /** The whole history so far, then the status. */
+        void begin() {
+            Curves curves = new Curves();
+            tail.poll(curves::add);
+            client.sendEvent("history", json(curves.asMap()));
+            status = runs.status(dir, name);
+            client.sendEvent("status", json(Map.of("status", status.label())));
+        }
+
+        /** One poll: the records appended since the last, a status change, now and then a comment to find a closed page. */
+        @Override
+        public void run() {
+            if (ended || client.terminated()) {
+                end();
                 return;
             }
             try {
                 boolean sent = tail.poll(record -> sendRecord(client, record));
                 Runs.Status now = runs.status(dir, name);
-                if (now != status[0]) {
-                    status[0] = now;
+                if (now != status) {
+                    status = now;
                     client.sendEvent("status", json(Map.of("status", now.label())));
                     sent = true;
                 }
-                quiet[0] = sent ? 0 : quiet[0] + POLL_MS;
-                if (quiet[0] >= KEEP_ALIVE_MS) {
+                quietMs = sent ? 0 : quietMs + POLL_MS;
+                if (quietMs >= KEEP_ALIVE_MS) {
                     client.sendComment("waiting");
-                    quiet[0] = 0;
+                    quietMs = 0;
                 }
             } catch (RuntimeException e) {
-                client.close(); // the page reconnects and starts from the whole history again
-                task[0].cancel(false);
+                client.close(); // the page's EventSource reconnects and starts again from the whole history
+                end();
             }
-        };
-        synchronized (task) {
-            task[0] = tails.scheduleWithFixedDelay(() -> {
-                synchronized (task) {
-                    poll.run();
-                }
-            }, POLL_MS, POLL_MS, TimeUnit.MILLISECONDS);
         }
-        client.onClose(() -> task[0].cancel(false));
+
+        void end() {
+            ended = true;
+            ScheduledFuture<?> scheduled = task;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+        }
     }
 
     private static void sendRecord(SseClient client, JsonNode record) {

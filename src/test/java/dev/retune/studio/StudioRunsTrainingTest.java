@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * Real {@code retune train} processes started and stopped from the API, in a root laid out as the project's (configs/,
  * datasets/demo, models/ created by the first run): a long run followed live and stopped with SIGTERM, then a 20-step
- * run of a shipped config followed to the end.
+ * run of an uploaded config followed to the end.
  */
 class StudioRunsTrainingTest {
 
@@ -93,9 +93,14 @@ class StudioRunsTrainingTest {
         assertEquals(long_.get("run").get("steps").asLong(), checkpoints.get(checkpoints.size() - 1).get("step").asLong());
         assertTrue(http.get("/api/runs/long/log").get("lines").size() > 0, "the process's output went to its studio log");
 
-        JsonNode short_ = start("{\"config\":\"demo20.yaml\"}");
+        HttpResponse<String> uploaded = http.upload("demo20.yaml", Files.readAllBytes(root.resolve("configs/demo20.yaml")));
+        assertEquals(201, uploaded.statusCode(), uploaded.body());
+        JsonNode short_ = StudioRunsHttp.JSON.readTree(uploaded.body());
         pids.add(short_.get("pid").asLong());
-        assertEquals("demo20", short_.get("name").asString(), "the config's default run name");
+        assertEquals("demo20", short_.get("name").asString(), "the uploaded config's default run name");
+        try (var configs = Files.list(root.resolve("configs"))) {
+            assertEquals(1, configs.count(), "the upload is kept in a temporary folder, not among the user's configs");
+        }
         List<Long> steps = new ArrayList<>();
         try (StudioRunsHttp.Events events = http.new Events("/api/runs/demo20/metrics", 180)) {
             assertEquals("running", events.next("status").data().get("status").asString());
