@@ -4,6 +4,7 @@ import dev.retune.config.RetuneConfig;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
 import dev.retune.run.RunHistory;
+import dev.retune.run.RunLock;
 import dev.retune.run.RunSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -138,7 +139,7 @@ public record SweepRun(String variant, long seed, SortedMap<String, String> over
             return true;
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return files.findAny().isEmpty();
+            return files.allMatch(f -> f.getFileName().toString().equals(RunLock.FILE_NAME)); // a start that never trained leaves only its lock
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }

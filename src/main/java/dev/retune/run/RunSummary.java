@@ -79,8 +79,8 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
 
     /**
      * SHA-256 (lower-case hex) of every regular file under {@code runDir}, by path relative to it with {@code /}
-     * separators, sorted; the top-level {@code summary.json} and the temporaries of interrupted writes are left
-     * out. Links are not followed.
+     * separators, sorted; the top-level {@code summary.json}, the training lock ({@link RunLock}) and the temporaries of
+     * interrupted writes are left out. Links are not followed.
      */
     public static Map<String, String> hashFiles(Path runDir) {
         List<Path> paths;
@@ -92,7 +92,7 @@ public record RunSummary(long steps, int epochs, double bestValLoss, long bestVa
         Map<String, String> hashes = new TreeMap<>();
         for (Path path : paths) {
             Path relative = runDir.relativize(path);
-            if (relative.equals(Path.of(FILE_NAME)) || temporary(relative)) {
+            if (relative.equals(Path.of(FILE_NAME)) || relative.equals(Path.of(RunLock.FILE_NAME)) || temporary(relative)) {
                 continue;
             }
             hashes.put(slashed(relative), FileHash.sha256(path));

@@ -73,6 +73,8 @@ public final class Studio implements AutoCloseable {
         config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
         config.routes.get("/api/info", ctx -> ctx.json(info(roots, options)));
         new FileRoutes(roots).register(config.routes);
+        new RunRoutes(roots, options.uploadLimit()).register(config.routes);
+        new ExperimentRoutes(roots).register(config.routes);
         config.routes.exception(StudioException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         config.routes.exception(RetuneException.class, (e, ctx) -> error(ctx, e.failure() == Failure.USAGE || e.failure() == Failure.BAD_INPUT ? 400 : 500, e.getMessage()));
         config.routes.exception(JacksonException.class, (e, ctx) -> error(ctx, 400, "request body: " + e.getOriginalMessage()));

@@ -26,6 +26,7 @@ import dev.retune.model.TextTokenizer;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
 import dev.retune.run.RunHistory;
+import dev.retune.run.RunLock;
 import dev.retune.run.RunSummary;
 import dev.retune.run.TrainerState;
 import dev.retune.train.distributed.Distributed;
@@ -115,9 +116,16 @@ public final class TrainRun {
     }
 
     private Trainer.Result run(Output output, AtomicBoolean stop, Device device, Distributed dist) throws IOException {
-        boolean main = dist.isMain();
         dist.requireSame("config", sha256Long(ConfigLoader.toYaml(config))); // before any rank acts on it
         segmentFrames(config, Plan.modelConfig(config.model())); // a segment longer than the model's positions fails here, before any work
+        // Rank 0 holds the run's lock until it is done: a second trainer on this folder is refused, and anyone can see it runs.
+        try (RunLock lock = dist.isMain() ? RunLock.acquire(runDir) : null) {
+            return runLocked(output, stop, device, dist);
+        }
+    }
+
+    private Trainer.Result runLocked(Output output, AtomicBoolean stop, Device device, Distributed dist) throws IOException {
+        boolean main = dist.isMain();
         RunFolder folder = new RunFolder(runDir);
         if (main) {
             folder.removeAbandonedWrites();

@@ -13,6 +13,7 @@ import dev.retune.adapt.PeftAdapter;
 import dev.retune.config.ConfigLoader;
 import dev.retune.model.Safetensors;
 import dev.retune.run.Checkpointer;
+import dev.retune.run.RunLock;
 import dev.retune.run.TrainerState;
 import dev.retune.train.metrics.MetricsSink;
 import java.awt.image.BufferedImage;
@@ -448,7 +449,7 @@ class TrainingBehaviourTest {
         try (Stream<Path> walk = Files.walk(runDir)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
                 String relative = runDir.relativize(p).toString().replace('\\', '/');
-                if (!relative.equals("summary.json")) {
+                if (!relative.equals("summary.json") && !relative.equals(RunLock.FILE_NAME)) { // the training lock is not part of the run
                     hashes.put(relative, sha256(p));
                 }
             }
