@@ -7,7 +7,6 @@ import dev.retune.generate.Generation;
 import dev.retune.generate.GenerationRequest;
 import dev.retune.generate.ModelLocation;
 import dev.retune.generate.ModelSource;
-import dev.retune.run.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -33,8 +31,7 @@ import java.util.function.BiConsumer;
  * through one source with its own seed, generated alone by {@link Generation#run} so that any item can be made again
  * from its seed. Cancelling a waiting job drops it; cancelling the running one stops it before its next item.
  *
- * <p>The last source loaded stays loaded across items and jobs; it is loaded again when another source is asked for,
- * or when a run's {@code latest}/{@code best} pointer has moved (training went on). Listeners hear {@code job} (a job's
+ * <p>The last source loaded stays loaded across items and jobs ({@link LoadedModel}). Listeners hear {@code job} (a job's
  * view, on each change of state or progress) and {@code item} (a finished item), as JSON, for Server-Sent Events.
  */
 final class GenerationJobs implements AutoCloseable {
@@ -64,20 +61,19 @@ final class GenerationJobs implements AutoCloseable {
     private final Roots roots;
     private final DeviceConfig.Kind device;
     private final int queueLimit;
-    private final Map<String, Job> jobs = new LinkedHashMap<>();
-    private final Deque<Job> waiting = new ArrayDeque<>();
+    private final Map<String, GenerationJob> jobs = new LinkedHashMap<>();
+    private final Deque<GenerationJob> waiting = new ArrayDeque<>();
     private final List<BiConsumer<String, String>> listeners = new CopyOnWriteArrayList<>();
     private final Thread worker;
-    private Job running;
+    private GenerationJob running;
     private boolean closed;
-    // Touched by the worker thread only.
-    private String loadedKey;
-    private ModelSource loaded;
+    private final LoadedModel loaded;
 
     GenerationJobs(Roots roots, DeviceConfig.Kind device, int queueLimit) {
         this.roots = roots;
         this.device = device;
         this.queueLimit = queueLimit;
+        this.loaded = new LoadedModel(device);
         this.worker = new Thread(this::work, "studio-generation");
         worker.setDaemon(true);
         worker.start();
@@ -106,7 +102,7 @@ final class GenerationJobs implements AutoCloseable {
                 throw StudioException.tooMany("the generation queue is full: " + behindRunning + " job(s) wait behind the running one (limit "
                         + queueLimit + ", --queue); wait for one to finish or cancel one");
             }
-            Job job = new Job(id, kind, sampling, plans, blind);
+            GenerationJob job = new GenerationJob(id, kind, sampling, plans, blind);
             jobs.put(id, job);
             forgetOldJobs();
             waiting.add(job);
@@ -121,7 +117,7 @@ final class GenerationJobs implements AutoCloseable {
     Map<String, Object> cancel(String id) {
         Map<String, Object> view;
         synchronized (this) {
-            Job job = job(id);
+            GenerationJob job = job(id);
             if (job.state == State.QUEUED) {
                 waiting.remove(job);
                 job.state = State.CANCELLED;
@@ -142,7 +138,7 @@ final class GenerationJobs implements AutoCloseable {
 
     /** The state of job {@code id}, or null when this process does not know it. */
     synchronized State state(String id) {
-        Job job = jobs.get(id);
+        GenerationJob job = jobs.get(id);
         return job == null ? null : job.state;
     }
 
@@ -159,8 +155,8 @@ final class GenerationJobs implements AutoCloseable {
         return () -> listeners.remove(listener);
     }
 
-    private Job job(String id) {
-        Job job = jobs.get(id);
+    private GenerationJob job(String id) {
+        GenerationJob job = jobs.get(id);
         if (job == null) {
             throw StudioException.notFound("no job " + id);
         }
@@ -170,7 +166,7 @@ final class GenerationJobs implements AutoCloseable {
     private void forgetOldJobs() {
         var it = jobs.values().iterator();
         while (jobs.size() > KEPT_JOBS && it.hasNext()) {
-            Job job = it.next();
+            GenerationJob job = it.next();
             if (job.state != State.QUEUED && job.state != State.RUNNING) {
                 it.remove();
             }
@@ -183,11 +179,15 @@ final class GenerationJobs implements AutoCloseable {
         }
         String json = StudioJson.mapper().writeValueAsString(data);
         for (BiConsumer<String, String> listener : listeners) {
-            listener.accept(event, json);
+            try {
+                listener.accept(event, json);
+            } catch (RuntimeException e) {
+                listeners.remove(listener); // a listener gone wrong (a closed stream) must not stop the worker
+            }
         }
     }
 
-    private void publishJob(Job job) {
+    private void publishJob(GenerationJob job) {
         Map<String, Object> view;
         synchronized (this) {
             view = job.view();
@@ -197,7 +197,7 @@ final class GenerationJobs implements AutoCloseable {
 
     private void work() {
         while (true) {
-            Job job;
+            GenerationJob job;
             synchronized (this) {
                 while (waiting.isEmpty() && !closed) {
                     try {
@@ -224,10 +224,10 @@ final class GenerationJobs implements AutoCloseable {
     }
 
     /** Generates the job's items in order; returns the state it ends in. */
-    private State run(Job job) {
+    private State run(GenerationJob job) {
         try {
-            for (Item item : job.items) {
-                if (job.stop.get() || closed) {
+            for (GenerationJob.Item item : job.items) {
+                if (job.stop.get()) {
                     return State.CANCELLED;
                 }
                 synchronized (this) {
@@ -260,10 +260,10 @@ final class GenerationJobs implements AutoCloseable {
     }
 
     /** One item, alone: false when the job was stopped before it started. */
-    private boolean generate(Job job, Item item) {
+    private boolean generate(GenerationJob job, GenerationJob.Item item) {
         Plan plan = item.plan;
         ModelLocation location = plan.source().location();
-        ModelSource model = model(location);
+        ModelSource model = loaded.of(location);
         Sampling sampling = job.sampling;
         GenerationRequest request = new GenerationRequest(location, device, List.of(plan.prompt()), null, sampling.sampler(), plan.seed(),
                 sampling.duration(), null, 1, GenerationRequest.Output.file(plan.file()));
@@ -278,35 +278,6 @@ final class GenerationJobs implements AutoCloseable {
         }
         Clips.measure(plan.file());
         return true;
-    }
-
-    /** The model of {@code location}, kept loaded from the last item when it is the same one. */
-    private ModelSource model(ModelLocation location) {
-        String key = location + pointers(location);
-        if (!key.equals(loadedKey)) {
-            loaded = null; // the previous model is dropped before the next one loads
-            loadedKey = null;
-            loaded = Generation.load(location, device);
-            loadedKey = key;
-        }
-        return loaded;
-    }
-
-    /** What a run's checkpoint pointers say now: when training moves them, the model is loaded again. */
-    private static String pointers(ModelLocation location) {
-        if (location.run() == null) {
-            return "";
-        }
-        Path checkpoints = new RunFolder(location.run()).checkpoints();
-        StringBuilder text = new StringBuilder();
-        for (String pointer : new String[] {"latest", "best"}) {
-            try {
-                text.append('|').append(Files.isRegularFile(checkpoints.resolve(pointer)) ? Files.readString(checkpoints.resolve(pointer)).strip() : "");
-            } catch (IOException e) {
-                text.append("|?");
-            }
-        }
-        return text.toString();
     }
 
     /** Stops the worker after the item it is generating; waiting jobs are cancelled. */
@@ -325,75 +296,6 @@ final class GenerationJobs implements AutoCloseable {
             worker.join(60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A job and its progress; guarded by the queue's lock. */
-    private static final class Job {
-        final String id;
-        final String kind;
-        final Sampling sampling;
-        final List<Item> items = new ArrayList<>();
-        final boolean blind;
-        final AtomicBoolean stop = new AtomicBoolean();
-        final String created = Instant.now().toString();
-        State state = State.QUEUED;
-        int done;
-        String error;
-
-        Job(String id, String kind, Sampling sampling, List<Plan> plans, boolean blind) {
-            this.id = id;
-            this.kind = kind;
-            this.sampling = sampling;
-            this.blind = blind;
-            for (int i = 0; i < plans.size(); i++) {
-                items.add(new Item(i, plans.get(i)));
-            }
-        }
-
-        Map<String, Object> view() {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("id", id);
-            view.put("kind", kind);
-            view.put("state", state.json());
-            view.put("created", created);
-            view.put("done", done);
-            view.put("total", items.size());
-            view.put("cancel_requested", stop.get());
-            view.put("error", error);
-            view.put("sampling", sampling);
-            List<Map<String, Object>> itemViews = new ArrayList<>();
-            items.forEach(item -> itemViews.add(item.view(blind)));
-            view.put("items", itemViews);
-            return view;
-        }
-    }
-
-    /** One item of a job. */
-    private static final class Item {
-        final int index;
-        final Plan plan;
-        State state = State.QUEUED;
-        Map<String, Object> clip; // set once done
-
-        Item(int index, Plan plan) {
-            this.index = index;
-            this.plan = plan;
-        }
-
-        /** Its view: with the clip's file URL, parameters and metrics once it is done. */
-        Map<String, Object> view(boolean blind) {
-            Map<String, Object> view = new LinkedHashMap<>();
-            view.put("index", index);
-            view.put("label", plan.label());
-            view.put("source", blind ? null : plan.source().spec());
-            view.put("prompt", plan.prompt());
-            view.put("seed", plan.seed());
-            view.put("state", state.json());
-            if (clip != null) {
-                view.putAll(clip);
-            }
-            return view;
         }
     }
 }
