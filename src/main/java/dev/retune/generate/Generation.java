@@ -48,13 +48,33 @@ public final class Generation {
      *                 prompts written
      */
     public static Summary run(GenerationRequest request, Consumer<GeneratedAudio> written, ProgressListener progress, AtomicBoolean stop) {
+        long count = check(request);
+        return generate(request, load(request.model(), request.device()), count, written, progress, stop);
+    }
+
+    /**
+     * Runs {@code request} on a model already loaded, as {@link #run(GenerationRequest, Consumer, ProgressListener,
+     * AtomicBoolean)} does: a caller that generates many requests from one source (the studio's job queue) loads it
+     * once with {@link #load}. {@code model} must be the one {@code request.model()} names on {@code request.device()}.
+     */
+    public static Summary run(GenerationRequest request, ModelSource model, Consumer<GeneratedAudio> written, ProgressListener progress,
+                              AtomicBoolean stop) {
+        return generate(request, model, check(request), written, progress, stop);
+    }
+
+    /** Checks what can be checked without the model; returns the number of prompts. */
+    private static long check(GenerationRequest request) {
         checkContinued(request.continueFrom());
         long count = PromptReader.count(request.prompts(), request.promptFile()); // every line is checked before the model loads
         if (count == 0) {
             throw new DatasetException(request.promptFile() + " holds no prompts (blank lines and blank cells are skipped)");
         }
         request.output().prepare(count);
-        ModelSource model = load(request.model(), request.device());
+        return count;
+    }
+
+    private static Summary generate(GenerationRequest request, ModelSource model, long count, Consumer<GeneratedAudio> written,
+                                    ProgressListener progress, AtomicBoolean stop) {
         int frames = frames(request.duration(), model);
         BatchGenerator.Settings settings = new BatchGenerator.Settings(frames, request.sampling(), request.seed(), request.batchSize());
         try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());
@@ -74,8 +94,8 @@ public final class Generation {
         }
     }
 
-    /** The model, with the checkpoint taken from a run told through {@link Log}. */
-    private static ModelSource load(ModelLocation location, DeviceConfig.Kind device) {
+    /** The model {@code location} names, on {@code device}, with the checkpoint taken from a run told through {@link Log}. */
+    public static ModelSource load(ModelLocation location, DeviceConfig.Kind device) {
         ModelSource model = ModelSource.load(location, Devices.select(new DeviceConfig(device, null)));
         if (model.checkpoint() != null) {
             model.checkpoint().warnings().forEach(Log::warn);

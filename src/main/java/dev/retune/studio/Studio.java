@@ -25,16 +25,21 @@ import tools.jackson.core.JacksonException;
  *   GET  /files/ROOT/PATH           a file of models, runs, experiments, sweeps, ratings or studio ({@link FileRoutes})
  * </pre>
  *
- * Each tab's endpoints are registered by its own class; see their Javadoc.
+ * Each tab's endpoints are registered by its own class, whose Javadoc lists them: {@link GenerateRoutes} (sources,
+ * the generation queue and its events, the gallery), {@link CompareRoutes} (comparisons, blind ratings and their
+ * summary), {@link RunRoutes} (run folders, live metrics, starting and stopping training processes) and
+ * {@link ExperimentRoutes} (experiment and sweep galleries).
  */
 public final class Studio implements AutoCloseable {
 
     private final StudioOptions options;
     private final Javalin server;
+    private final GenerationJobs jobs;
 
-    private Studio(StudioOptions options, Javalin server) {
+    private Studio(StudioOptions options, Javalin server, GenerationJobs jobs) {
         this.options = options;
         this.server = server;
+        this.jobs = jobs;
     }
 
     /**
@@ -48,16 +53,18 @@ public final class Studio implements AutoCloseable {
         StudioOptions served = !loopback && options.token() == null ? options.withToken(Access.newToken()) : options;
         Roots roots = new Roots(served.root());
         Access access = new Access(served.token(), loopback);
-        Javalin server = Javalin.create(config -> configure(config, served, roots, access));
+        GenerationJobs jobs = new GenerationJobs(roots, served.device(), served.queueLimit());
+        Javalin server = Javalin.create(config -> configure(config, served, roots, access, jobs));
         try {
             server.start(served.host(), served.port());
         } catch (RuntimeException e) {
+            jobs.close();
             throw new RetuneException(Failure.USAGE, "cannot serve on " + served.host() + ":" + served.port() + ": " + rootMessage(e), e);
         }
-        return new Studio(served, server);
+        return new Studio(served, server, jobs);
     }
 
-    private static void configure(JavalinConfig config, StudioOptions options, Roots roots, Access access) {
+    private static void configure(JavalinConfig config, StudioOptions options, Roots roots, Access access, GenerationJobs jobs) {
         config.startup.showJavalinBanner = false;
         config.startup.showOldJavalinVersionWarning = false;
         config.jsonMapper(new StudioJson());
@@ -73,6 +80,9 @@ public final class Studio implements AutoCloseable {
         config.routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
         config.routes.get("/api/info", ctx -> ctx.json(info(roots, options)));
         new FileRoutes(roots).register(config.routes);
+        Sources sources = new Sources(roots);
+        new GenerateRoutes(roots, sources, jobs).register(config.routes);
+        new CompareRoutes(new Comparisons(roots, sources, jobs), new Ratings(roots)).register(config.routes);
         new RunRoutes(roots, options.uploadLimit()).register(config.routes);
         new ExperimentRoutes(roots).register(config.routes);
         config.routes.exception(StudioException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
@@ -123,5 +133,6 @@ public final class Studio implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        jobs.close();
     }
 }
