@@ -54,7 +54,7 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
         RunFolder run = new RunFolder(runDir);
         RetuneConfig config = run.readConfig();
         CheckpointChoice.Chosen checkpoint = choice.resolve(runDir);
-        Path base = run.modelFolder(config);
+        Path base = run.trainedModelFolder(config);
         MusicgenForConditionalGeneration model = ModelFolder.load(base, ScalarType.Float, device).model();
         Adaptation adaptation = Adaptation.restore(model, config.adapt(),
                 saved -> Checkpointer.loadWeights(checkpoint.saved().dir(), saved, true));

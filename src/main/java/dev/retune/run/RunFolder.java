@@ -105,6 +105,22 @@ public final class RunFolder {
         return config.model().path() != null ? Path.of(config.model().path()) : dir.resolve("base-model");
     }
 
+    /**
+     * The base model folder of this trained run, read from any working folder: {@link #modelFolder}, unless a relative
+     * {@code model.path} names nothing from the working folder; then the same path from the folder that holds
+     * {@code runs/} (this folder's grandparent), where the run's training process worked in the default layout
+     * ({@code retune studio --root DIR}, or a run folder read from elsewhere).
+     */
+    public Path trainedModelFolder(RetuneConfig config) {
+        Path folder = modelFolder(config);
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        if (folder.isAbsolute() || Files.exists(folder) || parent == null || parent.getParent() == null) {
+            return folder;
+        }
+        Path beside = parent.getParent().resolve(folder);
+        return Files.isDirectory(beside) ? beside : folder;
+    }
+
     /** The config the run was trained with; an error naming the folder when it is not a training run. */
     public RetuneConfig readConfig() {
         if (!Files.isRegularFile(configFile())) {

@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code GET /files/ROOT/PATH}: a file from one of the {@link Roots}, with HTTP range requests so players can seek.
+ * {@code GET /files/ROOT/PATH}: a file from one of the {@link Roots}, with HTTP range requests so players can seek
+ * (except the JSON records of comparisons, which would tell a blind listener which clip is which).
  * HTML (experiment reports) is served in a sandbox: it renders, but runs no script and reaches nothing of the page.
  */
 final class FileRoutes {
@@ -40,7 +41,13 @@ final class FileRoutes {
     }
 
     private void serve(Context ctx) throws IOException {
-        Path file = roots.file(Roots.Root.named(ctx.pathParam("root")), ctx.pathParam("path"));
+        Roots.Root root = Roots.Root.named(ctx.pathParam("root"));
+        Path file = roots.file(root, ctx.pathParam("path"));
+        if (root == Roots.Root.STUDIO && file.startsWith(roots.folder(root).toRealPath().resolve("comparisons"))
+                && file.getFileName().toString().endsWith(".json")) {
+            // A comparison's record and its clips' sidecars name the sources: served, they would unblind a rating.
+            throw StudioException.forbidden("a comparison's records are read through /api/comparisons");
+        }
         String type = contentType(file);
         if (type.startsWith("text/html") || type.startsWith("image/svg")) {
             ctx.header("Content-Security-Policy", "sandbox");

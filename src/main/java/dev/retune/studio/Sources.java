@@ -72,7 +72,7 @@ final class Sources {
     /** The run's adapter on its base model, when the base model lies inside the root. */
     private Optional<Source> adapter(RunFolder run, String name) {
         try {
-            Path base = run.modelFolder(run.readConfig());
+            Path base = run.trainedModelFolder(run.readConfig());
             Path real = (base.isAbsolute() ? base : roots.base().resolve(base)).toRealPath();
             Path root = roots.base().toRealPath();
             if (!real.startsWith(root) || !Files.isRegularFile(real.resolve(ModelFolder.CONFIG))) {

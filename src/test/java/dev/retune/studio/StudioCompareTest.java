@@ -63,6 +63,10 @@ class StudioCompareTest {
             assertEquals(200, http.bytes(clip.get("url").asString()).statusCode());
         }
         assertTrue(Files.isRegularFile(root.resolve("studio/comparisons/" + id + ".json")));
+        assertTrue(Files.isRegularFile(root.resolve("studio/comparisons/" + id + "/A.wav.json")));
+        for (String record : List.of(id + ".json", id + "/A.wav.json", id + "/B.wav.json")) {
+            assertEquals(403, http.bytes("/files/studio/comparisons/" + record).statusCode(), record + " would unblind the rating");
+        }
 
         Path lines = root.resolve("ratings/listening.jsonl");
         assertFalse(Files.exists(lines));

@@ -113,10 +113,11 @@ class StudioRunsTest {
     void theMetricsStreamSendsTheHistoryThenEachRecordAsItIsAppendedAndStatusChanges() throws Exception {
         Path dir = run("live", 2.5, 2.8);
         Path metrics = dir.resolve("metrics.jsonl");
+        RunLock lock = RunLock.acquire(dir); // before the stream opens, so its first status is "running"
         try (StudioRunsHttp.Events events = http.new Events("/api/runs/live/metrics")) {
             StudioRunsHttp.Event status;
             JsonNode history;
-            try (RunLock lock = RunLock.acquire(dir)) {
+            try {
                 history = events.next("history").data();
                 status = events.next("status");
                 assertEquals("running", status.data().get("status").asString());
@@ -133,6 +134,8 @@ class StudioRunsTest {
                 assertEquals(4, fourth.get("step").asLong(), "the torn line is read whole once it is complete");
                 assertEquals(2.0, fourth.get("loss").asDouble(), 1e-12);
                 assertEquals(2.4, eval.get("loss").asDouble(), 1e-12);
+            } finally {
+                lock.close();
             }
             summarise(dir, RunSummary.ExitReason.COMPLETED);
 
