@@ -4,22 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.ProgressListener;
-import dev.retune.experiment.Experiment;
-import dev.retune.experiment.ExperimentConfig;
-import dev.retune.model.ModelFolder;
-import dev.retune.model.MusicgenConfig;
-import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.TinyTokenizer;
+import dev.retune.config.ModelConfig;
 import dev.retune.run.RunLock;
-import dev.retune.train.DemoSubset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,33 +39,11 @@ class StudioBrowserTest {
     @BeforeAll
     static void aRootServedAndABrowser() throws Exception {
         root = Files.createDirectories(temp.resolve("root"));
-        TinyTokenizer.write(temp.resolve("tokenizer.json"));
-        for (String name : List.of("tiny-a", "tiny-b")) {
-            torch.manual_seed(name.hashCode());
-            MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize()));
-            ModelFolder.save(model, root.resolve("models/" + name), ScalarType.Float, temp.resolve("tokenizer.json"));
-        }
-        DemoSubset.copyTo(root.resolve("datasets/demo"));
-        Files.writeString(Files.createDirectories(root.resolve("configs")).resolve("demo20.yaml"), String.join("\n",
-                "# configs/demo.yaml cut to 20 steps; paths are relative to the root, where the studio starts training",
-                "model: {path: models/tiny-a, seed: 0}",
-                "data: {dataset: datasets/demo, segment_seconds: 1, batch_size: 2, cache_dir: .retune-cache/tokens}",
-                "optim: {lr: 0.003}",
-                "schedule: {kind: constant}",
-                "train: {max_steps: 20, cfg_dropout_p: 0.0, seed: 42}",
-                "eval: {every: 5}",
-                "checkpoint: {every: 10, keep_last: 2}",
-                ""));
-        Path experiment = Files.writeString(temp.resolve("pair.yaml"), String.join("\n",
-                "seed: 5",
-                "samples: 1",
-                "metrics: [lufs, spectral_centroid_hz]",
-                "sources: {a: " + root.resolve("models/tiny-a") + ", b: " + root.resolve("models/tiny-b") + "}",
-                "prompt_sets: {calm: [soft piano]}",
-                "parameter_sets: {short: {duration: " + CLIP_SECONDS + "}}",
-                ""));
-        assertTrue(Experiment.run(ExperimentConfig.load(experiment), "pair.yaml", root.resolve("experiments/pair"), ProgressListener.NONE,
-                new AtomicBoolean()).finished());
+        StudioRoots.tinyModels(root, "tiny-a", "tiny-b");
+        // models/tiny-a is in the root only, not in the checkout the tests run in: a run trained on it finds its base
+        // model from the root.
+        StudioRoots.demo20Config(root, new ModelConfig("models/tiny-a", null, 0L));
+        assertTrue(StudioRoots.pairExperiment(root, "tiny-a", "tiny-b", CLIP_SECONDS).finished());
         studio = Studio.start(StudioOptions.local(root, 0));
         browser = Browser.open(temp.resolve("profile"));
     }
@@ -94,8 +62,7 @@ class StudioBrowserTest {
     @Test
     void generatesFromTheTinyModelAndThePlayerPlaysTheResult() throws Exception {
         open("generate");
-        browser.await(30, d -> d.findElements(By.cssSelector("#gen-source option[value='models/tiny-a']")).size() == 1);
-        new Select(browser.find("#gen-source")).selectByValue("models/tiny-a");
+        choose("#gen-source", "models/tiny-a");
         type("#gen-prompts", "warm analog synth pad");
         type("#gen-duration", Double.toString(CLIP_SECONDS));
         type("#gen-seed", "1234");
@@ -114,11 +81,7 @@ class StudioBrowserTest {
         assertTrue(metrics.matches("(?s).*Loudness \\(LUFS\\) -?\\d+\\.\\d.*"), "the clip's measured loudness is beside it: " + metrics);
 
         WebElement audio = card.findElement(By.tagName("audio"));
-        double duration = browser.await(30, d -> {
-            Object seconds = browser.script("return arguments[0].readyState >= 1 ? arguments[0].duration : null", audio);
-            return seconds == null ? null : ((Number) seconds).doubleValue();
-        });
-        assertEquals(CLIP_SECONDS, duration, 0.05, "the player reads the WAV's length");
+        assertEquals(CLIP_SECONDS, playerSeconds(audio), 0.05, "the player reads the WAV's length");
         browser.script("arguments[0].play()", audio);
         browser.await(30, d -> (Boolean) browser.script("return arguments[0].currentTime > 0 || arguments[0].ended", audio));
         screenshot("generate");
@@ -155,8 +118,7 @@ class StudioBrowserTest {
     @Test
     void aRunStartedFromThePageDrawsItsCurveWhileItTrains() throws Exception {
         open("runs");
-        browser.await(30, d -> d.findElements(By.cssSelector("#runs-config option[value='demo20.yaml']")).size() == 1);
-        new Select(browser.find("#runs-config")).selectByValue("demo20.yaml");
+        choose("#runs-config", "demo20.yaml");
         type("#runs-name", "watched");
         browser.find("#runs-start").click();
 
@@ -188,11 +150,7 @@ class StudioBrowserTest {
         });
         for (WebElement audio : players) {
             browser.script("arguments[0].play()", audio); // a gallery's players load nothing until played
-            double duration = browser.await(30, d -> {
-                Object seconds = browser.script("return arguments[0].readyState >= 1 ? arguments[0].duration : null", audio);
-                return seconds == null ? null : ((Number) seconds).doubleValue();
-            });
-            assertEquals(CLIP_SECONDS, duration, 0.05);
+            assertEquals(CLIP_SECONDS, playerSeconds(audio), 0.05);
         }
         List<WebElement> plots = browser.find("#experiment-gallery").findElements(By.cssSelector("[data-test=experiment-plot] img, img[data-test=experiment-plot]"));
         assertFalse(plots.isEmpty(), "the experiment's plots are shown");
@@ -203,6 +161,20 @@ class StudioBrowserTest {
     private static void open(String tab) {
         browser.get(studio.url() + "#" + tab);
         browser.awaitVisible(10, "#tab-" + tab);
+    }
+
+    /** The length an audio element reads from its file, once it has loaded the file's metadata. */
+    private static double playerSeconds(WebElement audio) {
+        return browser.await(30, d -> {
+            Object seconds = browser.script("return arguments[0].readyState >= 1 ? arguments[0].duration : null", audio);
+            return seconds == null ? null : ((Number) seconds).doubleValue();
+        });
+    }
+
+    /** Waits for the select {@code css} to offer {@code value}, and picks it. */
+    private static void choose(String css, String value) {
+        browser.await(30, d -> d.findElements(By.cssSelector(css + " option[value='" + value + "']")).size() == 1);
+        new Select(browser.find(css)).selectByValue(value);
     }
 
     private static void type(String css, String text) {

@@ -25,25 +25,22 @@ class StudioCompareTest {
     @TempDir
     static Path root;
 
-    private static Studio studio;
-    private static StudioGenerateSupport http;
+    private static StudioHttp http;
 
     @BeforeAll
     static void start() {
-        StudioGenerateSupport.tinyModel(root, "tiny", 4);
-        StudioGenerateSupport.tinyModel(root, "other", 5);
-        studio = Studio.start(StudioOptions.local(root, 0));
-        http = new StudioGenerateSupport(studio);
+        StudioRoots.tinyModels(root, "tiny", "other");
+        http = StudioHttp.serve(root);
     }
 
     @AfterAll
     static void stop() {
-        studio.close();
+        http.close();
     }
 
     @Test
     void aBlindComparisonHidesItsSourcesUntilRatedAndEachRatingAppendsOneLine() throws Exception {
-        StudioGenerateSupport.Answer created = http.post("/api/comparisons", """
+        StudioHttp.Answer created = http.post("/api/comparisons", """
                 {"prompt": "slow piano", "seed": 11, "duration": 0.5, "sources": ["models/tiny", "models/other"], "blind": true}""");
         assertEquals(202, created.status(), created.json().toString());
         String id = created.json().get("id").asString();
@@ -70,7 +67,7 @@ class StudioCompareTest {
 
         Path lines = root.resolve("ratings/listening.jsonl");
         assertFalse(Files.exists(lines));
-        StudioGenerateSupport.Answer rated = http.post("/api/comparisons/" + id + "/ratings",
+        StudioHttp.Answer rated = http.post("/api/comparisons/" + id + "/ratings",
                 "{\"ratings\": {\"A\": 4, \"B\": 2}, \"preferred\": \"A\", \"rater\": \"ann\", \"set\": \"listening\"}");
         assertEquals(200, rated.status(), rated.json().toString());
         assertEquals(1, Files.readAllLines(lines).size());
@@ -114,7 +111,7 @@ class StudioCompareTest {
 
         for (String sources : List.of("[\"models/tiny\"]", "[\"models/tiny\", \"models/tiny\"]",
                 "[\"models/tiny\", \"models/other\", \"models/tiny\", \"models/other\", \"models/tiny\"]")) {
-            StudioGenerateSupport.Answer refused = http.post("/api/comparisons",
+            StudioHttp.Answer refused = http.post("/api/comparisons",
                     "{\"prompt\": \"bells\", \"duration\": 0.5, \"sources\": " + sources + "}");
             assertEquals(400, refused.status(), sources);
             assertTrue(refused.json().get("error").asString().startsWith("sources"), refused.json().toString());

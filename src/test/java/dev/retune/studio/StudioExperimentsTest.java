@@ -4,13 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.ProgressListener;
 import dev.retune.experiment.Experiment;
-import dev.retune.experiment.ExperimentConfig;
-import dev.retune.model.ModelFolder;
-import dev.retune.model.MusicgenConfig;
-import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.TinyTokenizer;
 import dev.retune.run.RunHistory;
 import dev.retune.run.RunSummary;
 import java.net.http.HttpResponse;
@@ -22,9 +16,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,40 +31,22 @@ class StudioExperimentsTest {
     @TempDir
     static Path root;
 
-    private static Studio studio;
-    private static StudioRunsHttp http;
+    private static StudioHttp http;
 
     @BeforeAll
     static void anExperimentOfTwoTinyModels() throws Exception {
-        TinyTokenizer.write(root.resolve("tokenizer.json"));
-        for (int seed : new int[] {1, 2}) {
-            torch.manual_seed(seed);
-            MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize()));
-            ModelFolder.save(model, root.resolve("models/tiny-" + seed), ScalarType.Float, root.resolve("tokenizer.json"));
-        }
-        Path file = Files.writeString(root.resolve("pair.yaml"), String.join("\n",
-                "seed: 5",
-                "samples: 1",
-                "metrics: [lufs, spectral_centroid_hz]",
-                "sources: {one: " + root.resolve("models/tiny-1") + ", two: " + root.resolve("models/tiny-2") + "}",
-                "prompt_sets: {calm: [soft piano]}",
-                "parameter_sets:",
-                "  short: {duration: 0.5, temperature: 1.0, cfg: 3.0}",
-                ""));
-        Experiment.Outcome outcome = Experiment.run(ExperimentConfig.load(file), "pair.yaml", root.resolve("experiments/pair"),
-                ProgressListener.NONE, new AtomicBoolean());
-        assertTrue(outcome.finished());
+        StudioRoots.tinyModels(root, "tiny-1", "tiny-2");
+        assertTrue(StudioRoots.pairExperiment(root, "tiny-1", "tiny-2", 0.5).finished());
         // One stopped half-way: its samples log only.
         Path partial = Files.createDirectories(root.resolve("experiments/partial"));
         Files.writeString(partial.resolve("samples.jsonl"), Files.readAllLines(root.resolve("experiments/pair/samples.jsonl")).get(0) + "\n");
         sweepFolder(root.resolve("sweeps/grid"));
-        studio = Studio.start(StudioOptions.local(root, 0));
-        http = new StudioRunsHttp(studio);
+        http = StudioHttp.serve(root);
     }
 
     @AfterAll
     static void stop() {
-        studio.close();
+        http.close();
     }
 
     /** A sweep's folder as `retune sweep` leaves it: one run finished, one killed, the report files. */
@@ -96,7 +69,7 @@ class StudioExperimentsTest {
 
     @Test
     void aSweepIsListedAndItsGalleryHoldsItsRunsVariantsAndPlots() throws Exception {
-        JsonNode gallery = http.get("/api/experiments/sweep/grid");
+        JsonNode gallery = http.get("/api/experiments/sweep/grid").ok();
 
         assertTrue(gallery.get("finished").asBoolean());
         JsonNode runs = gallery.get("runs");
@@ -114,7 +87,7 @@ class StudioExperimentsTest {
 
     @Test
     void experimentsAreListedWithTheirStateAndSampleCount() throws Exception {
-        JsonNode list = http.get("/api/experiments").get("experiments");
+        JsonNode list = http.get("/api/experiments").ok().get("experiments");
 
         assertEquals(3, list.size(), list.toString());
         JsonNode sweep = list.get(0); // the newest
@@ -134,9 +107,9 @@ class StudioExperimentsTest {
 
     @Test
     void theGalleryGroupsSamplesByConfigurationWithStatisticsAndServesTheirAudio() throws Exception {
-        JsonNode gallery = http.get("/api/experiments/experiment/pair");
+        JsonNode gallery = http.get("/api/experiments/experiment/pair").ok();
         Map<String, Long> seeds = new HashMap<>();
-        StudioRunsHttp.JSON.readTree(root.resolve("experiments/pair/experiment.json").toFile()).get("samples")
+        StudioHttp.JSON.readTree(root.resolve("experiments/pair/experiment.json").toFile()).get("samples")
                 .forEach(s -> seeds.put(s.get("id").asString(), s.get("seed").asLong()));
 
         assertTrue(gallery.get("finished").asBoolean());
@@ -167,14 +140,14 @@ class StudioExperimentsTest {
 
     @Test
     void anUnfinishedExperimentShowsTheSamplesDoneAndUnknownOnesAreRefused() throws Exception {
-        JsonNode partial = http.get("/api/experiments/experiment/partial");
+        JsonNode partial = http.get("/api/experiments/experiment/partial").ok();
 
         assertFalse(partial.get("finished").asBoolean());
         assertEquals(1, partial.get("configurations").size());
         assertTrue(partial.get("configurations").get(0).get("statistics").isNull());
-        assertEquals(404, http.request("GET", "/api/experiments/experiment/absent", null, null).statusCode());
-        assertEquals(404, http.request("GET", "/api/experiments/other/pair", null, null).statusCode());
-        int climbing = http.request("GET", "/api/experiments/experiment/..", null, null).statusCode();
+        assertEquals(404, http.get("/api/experiments/experiment/absent").status());
+        assertEquals(404, http.get("/api/experiments/other/pair").status());
+        int climbing = http.get("/api/experiments/experiment/..").status();
         assertTrue(climbing == 400 || climbing == 403 || climbing == 404, "status " + climbing);
     }
 }

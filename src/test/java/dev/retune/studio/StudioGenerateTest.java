@@ -30,26 +30,24 @@ class StudioGenerateTest {
     @TempDir
     static Path outside;
 
-    private static Studio studio;
-    private static StudioGenerateSupport http;
+    private static StudioHttp http;
 
     @BeforeAll
     static void start() {
-        StudioGenerateSupport.tinyModel(root, "tiny", 4);
-        studio = Studio.start(StudioOptions.local(root, 0));
-        http = new StudioGenerateSupport(studio);
+        StudioRoots.tinyModels(root, "tiny");
+        http = StudioHttp.serve(root);
     }
 
     @AfterAll
     static void stop() {
-        studio.close();
+        http.close();
     }
 
     @Test
     void aJobGeneratesEachPromptAndVariationWithItsOwnSeedAndTheSameSeedGivesTheSameAudio() throws Exception {
         assertTrue(http.get("/api/sources").json().get("sources").toString().contains("\"spec\":\"models/tiny\""));
 
-        StudioGenerateSupport.Answer accepted = http.post("/api/generate", """
+        StudioHttp.Answer accepted = http.post("/api/generate", """
                 {"source": "models/tiny", "prompts": ["warm pad", "punchy drums"], "duration": 0.5, "top_k": 50,
                  "temperature": 1.0, "guidance_scale": 3.0, "seed": 7, "variations": 2}""");
         assertEquals(202, accepted.status(), accepted.json().toString());
@@ -87,7 +85,7 @@ class StudioGenerateTest {
         String download = job.get("items").get(0).get("download_url").asString();
         assertTrue(http.bytes(download).headers().firstValue("Content-Disposition").orElseThrow().startsWith("attachment"));
 
-        StudioGenerateSupport.Answer again = http.post("/api/generate", """
+        StudioHttp.Answer again = http.post("/api/generate", """
                 {"source": "models/tiny", "prompts": ["punchy drums"], "duration": 0.5, "top_k": 50, "seed": 9}""");
         JsonNode repeated = http.awaitJob(again.json().get("id").asString());
         assertEquals("done", repeated.get("state").asString(), repeated.toString());
@@ -106,7 +104,8 @@ class StudioGenerateTest {
 
     @Test
     void aSourceOutsideTheRootIsRefusedWith403() throws Exception {
-        Path elsewhere = StudioGenerateSupport.tinyModel(outside, "elsewhere", 5);
+        StudioRoots.tinyModels(outside, "elsewhere");
+        Path elsewhere = outside.resolve("models/elsewhere");
         Path link = Files.createSymbolicLink(root.resolve("models").resolve("link"), elsewhere);
         try {
             refusedEverywhere(elsewhere);
@@ -118,7 +117,7 @@ class StudioGenerateTest {
     private static void refusedEverywhere(Path elsewhere) throws Exception {
         for (String source : List.of(elsewhere.toString(), root.resolve("models/tiny").toString(), "../" + root.relativize(elsewhere),
                 "models/../../x", "models/link", "models/tiny+models/link")) {
-            StudioGenerateSupport.Answer refused = http.post("/api/generate",
+            StudioHttp.Answer refused = http.post("/api/generate",
                     "{\"source\": \"" + source + "\", \"prompts\": [\"a\"], \"duration\": 0.5}");
             assertEquals(403, refused.status(), source + ": " + refused.json());
             assertTrue(refused.json().get("error").asString().startsWith("source: "), refused.json().toString());
@@ -131,17 +130,17 @@ class StudioGenerateTest {
         String unknown = http.post("/api/generate", "{\"source\": \"models/tiny\", \"prompts\": [\"a\"], \"colour\": \"red\"}").json().get("error").asString();
         assertTrue(unknown.contains("colour"), unknown);
         for (String duration : List.of("0", "-1", "601", "\"long\"")) {
-            StudioGenerateSupport.Answer bad = http.post("/api/generate",
+            StudioHttp.Answer bad = http.post("/api/generate",
                     "{\"source\": \"models/tiny\", \"prompts\": [\"a\"], \"duration\": " + duration + "}");
             assertEquals(400, bad.status(), duration);
             assertTrue(bad.json().get("error").asString().contains("duration"), bad.json().toString());
         }
-        StudioGenerateSupport.Answer topP = http.post("/api/generate", "{\"source\": \"models/tiny\", \"prompts\": [\"a\"], \"top_p\": 2}");
+        StudioHttp.Answer topP = http.post("/api/generate", "{\"source\": \"models/tiny\", \"prompts\": [\"a\"], \"top_p\": 2}");
         assertEquals(400, topP.status());
         assertTrue(topP.json().get("error").asString().startsWith("top_p must lie in [0, 1]"), topP.json().toString());
-        StudioGenerateSupport.Answer blank = http.post("/api/generate", "{\"source\": \"models/tiny\", \"prompts\": [\"a\", \" \"]}");
+        StudioHttp.Answer blank = http.post("/api/generate", "{\"source\": \"models/tiny\", \"prompts\": [\"a\", \" \"]}");
         assertEquals("prompts[1] is blank; give the text of a prompt", blank.json().get("error").asString());
-        StudioGenerateSupport.Answer missing = http.post("/api/generate", "{\"source\": \"models/none\", \"prompts\": [\"a\"]}");
+        StudioHttp.Answer missing = http.post("/api/generate", "{\"source\": \"models/none\", \"prompts\": [\"a\"]}");
         assertEquals(400, missing.status());
         assertTrue(missing.json().get("error").asString().startsWith("source: models/none does not exist"), missing.json().toString());
     }

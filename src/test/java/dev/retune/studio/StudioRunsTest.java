@@ -9,8 +9,6 @@ import dev.retune.run.RunHistory;
 import dev.retune.run.RunLock;
 import dev.retune.run.RunSummary;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The Runs tab's API over real HTTP on run folders written as training writes them: statuses, details, the live
@@ -33,24 +30,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class StudioRunsTest {
 
-    private static final JsonMapper JSON = StudioRunsHttp.JSON;
-
     @TempDir
     Path root;
 
-    private Studio studio;
-    private StudioRunsHttp http;
+    private StudioHttp http;
 
     @BeforeEach
     void serve() throws IOException {
         Files.createDirectories(root.resolve("runs"));
-        studio = Studio.start(StudioOptions.local(root, 0));
-        http = new StudioRunsHttp(studio);
+        http = StudioHttp.serve(root);
     }
 
     @AfterEach
     void stop() {
-        studio.close();
+        http.close();
     }
 
     @Test
@@ -67,7 +60,7 @@ class StudioRunsTest {
 
         Map<String, JsonNode> rows = new HashMap<>();
         try (RunLock lock = RunLock.acquire(training)) {
-            for (JsonNode row : http.get("/api/runs").get("runs")) {
+            for (JsonNode row : http.get("/api/runs").ok().get("runs")) {
                 rows.put(row.get("name").asString(), row);
             }
         }
@@ -96,7 +89,7 @@ class StudioRunsTest {
         Path dir = run("done", 2.5, 2.8);
         summarise(dir, RunSummary.ExitReason.EARLY_STOPPED);
 
-        JsonNode details = http.get("/api/runs/done");
+        JsonNode details = http.get("/api/runs/done").ok();
 
         assertEquals("finished", details.get("run").get("status").asString());
         assertTrue(details.get("config").asString().contains("max_steps: 2"), details.toString());
@@ -105,8 +98,8 @@ class StudioRunsTest {
         assertEquals(3.0, details.get("history").get("steps").get(0).get("loss").asDouble(), 1e-12);
         assertEquals(List.of(1L, 2L), steps(details.get("history").get("evals")));
         assertFalse(details.get("has_log").asBoolean());
-        assertEquals(404, http.request("GET", "/api/runs/done/log", null, null).statusCode(), "the studio did not start it");
-        assertEquals(404, http.request("GET", "/api/runs/absent", null, null).statusCode());
+        assertEquals(404, http.get("/api/runs/done/log").status(), "the studio did not start it");
+        assertEquals(404, http.get("/api/runs/absent").status());
     }
 
     @Test
@@ -114,8 +107,8 @@ class StudioRunsTest {
         Path dir = run("live", 2.5, 2.8);
         Path metrics = dir.resolve("metrics.jsonl");
         RunLock lock = RunLock.acquire(dir); // before the stream opens, so its first status is "running"
-        try (StudioRunsHttp.Events events = http.new Events("/api/runs/live/metrics")) {
-            StudioRunsHttp.Event status;
+        try (StudioHttp.Events events = http.events("/api/runs/live/metrics")) {
+            StudioHttp.Event status;
             JsonNode history;
             try {
                 history = events.next("history").data();
@@ -149,20 +142,20 @@ class StudioRunsTest {
         Files.writeString(configs.resolve("tiny.yaml"), "train: {max_steps: 3}\n");
         Files.writeString(Files.createDirectories(configs.resolve("experiments")).resolve("nested.yaml"), "seed: 1\n");
 
-        assertEquals(List.of("tiny.yaml"), JSON.convertValue(http.get("/api/configs").get("configs"), List.class), "configs/*.yaml, not sub-folders");
-        StudioRunsHttp.assertError(400, "optim.lrr", http.post("{\"config\":\"tiny.yaml\",\"set\":[\"optim.lrr=0.1\"]}"));
-        StudioRunsHttp.assertError(400, "not one of configs", http.post("{\"config\":\"../secret.yaml\"}"));
-        StudioRunsHttp.assertError(400, "plain folder name", http.post("{\"config\":\"tiny.yaml\",\"name\":\"a/b\"}"));
-        StudioRunsHttp.assertError(400, "plain folder name", http.post("{\"config\":\"tiny.yaml\",\"name\":\"..\"}"));
-        StudioRunsHttp.assertError(400, "KEY=VALUE", http.post("{\"config\":\"tiny.yaml\",\"set\":[\"no equals sign\"]}"));
-        StudioRunsHttp.assertError(400, "surprise", http.upload("bad.yaml", "train: {max_steps: 3}\nsurprise: 1\n".getBytes(StandardCharsets.UTF_8)));
-        int tooBig = http.request("POST", "/api/runs", StudioRunsHttp.multipart("big.yaml", new byte[(int) StudioOptions.DEFAULT_UPLOAD_LIMIT + 10]), null).statusCode();
+        assertEquals(List.of("tiny.yaml"), StudioHttp.JSON.convertValue(http.get("/api/configs").ok().get("configs"), List.class), "configs/*.yaml, not sub-folders");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"optim.lrr=0.1\"]}").assertError(400, "optim.lrr");
+        http.post("/api/runs", "{\"config\":\"../secret.yaml\"}").assertError(400, "not one of configs");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"name\":\"a/b\"}").assertError(400, "plain folder name");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"name\":\"..\"}").assertError(400, "plain folder name");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"no equals sign\"]}").assertError(400, "KEY=VALUE");
+        http.upload("/api/runs", "bad.yaml", "train: {max_steps: 3}\nsurprise: 1\n".getBytes(StandardCharsets.UTF_8)).assertError(400, "surprise");
+        int tooBig = http.upload("/api/runs", "big.yaml", new byte[(int) StudioOptions.DEFAULT_UPLOAD_LIMIT + 10]).status();
         assertTrue(tooBig == 413 || tooBig == 400, "an upload over the limit: " + tooBig);
-        HttpResponse<String> climbing = http.request("GET", "/api/runs/..%2F..%2Fetc", null, null);
-        assertTrue(climbing.statusCode() == 400 || climbing.statusCode() == 403 || climbing.statusCode() == 404, climbing.body());
+        StudioHttp.Answer climbing = http.get("/api/runs/..%2F..%2Fetc");
+        assertTrue(climbing.status() == 400 || climbing.status() == 403 || climbing.status() == 404, climbing.body());
         Files.createDirectories(root.resolve("runs/idle"));
         Files.writeString(root.resolve("runs/idle/config.yaml"), "train: {max_steps: 3}\n");
-        StudioRunsHttp.assertError(409, "not being trained", http.request("POST", "/api/runs/idle/stop", HttpRequest.BodyPublishers.noBody(), null));
+        http.post("/api/runs/idle/stop").assertError(409, "not being trained");
         try (var files = Files.list(root.resolve("runs"))) {
             assertEquals(List.of("idle"), files.map(p -> p.getFileName().toString()).toList(), "no refused start created a run folder");
         }

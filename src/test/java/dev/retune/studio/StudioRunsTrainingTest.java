@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.retune.train.DemoSubset;
+import dev.retune.config.ModelConfig;
 import java.io.IOException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,31 +27,18 @@ class StudioRunsTrainingTest {
     @TempDir
     Path root;
 
-    private Studio studio;
-    private StudioRunsHttp http;
+    private StudioHttp http;
     private final List<Long> pids = new ArrayList<>();
 
     @BeforeEach
     void aRootWithADemoConfig() throws IOException {
-        DemoSubset.copyTo(root.resolve("datasets/demo"));
-        Path configs = Files.createDirectories(root.resolve("configs"));
-        // configs/demo.yaml, cut down: paths relative to the root, as the studio's processes run there.
-        Files.writeString(configs.resolve("demo20.yaml"), String.join("\n",
-                "model: {path: models/tiny, preset: tiny, seed: 0}",
-                "data: {dataset: datasets/demo, segment_seconds: 1, batch_size: 2, cache_dir: .retune-cache/tokens}",
-                "optim: {lr: 0.003}",
-                "schedule: {kind: constant}",
-                "train: {max_steps: 20, cfg_dropout_p: 0.0, seed: 42}",
-                "eval: {every: 5}",
-                "checkpoint: {every: 10, keep_last: 2}",
-                ""));
-        studio = Studio.start(StudioOptions.local(root, 0));
-        http = new StudioRunsHttp(studio);
+        StudioRoots.demo20Config(root, new ModelConfig("models/tiny", ModelConfig.Preset.TINY, 0L));
+        http = StudioHttp.serve(root);
     }
 
     @AfterEach
     void noProcessIsLeftBehind() throws Exception {
-        studio.close();
+        http.close();
         for (long pid : pids) {
             ProcessHandle.of(pid).ifPresent(p -> {
                 p.destroyForcibly();
@@ -69,44 +54,44 @@ class StudioRunsTrainingTest {
         pids.add(pid);
         assertEquals("long", started.get("name").asString());
 
-        StudioRunsHttp.assertError(409, "being trained", http.post("{\"config\":\"demo20.yaml\",\"name\":\"long\"}"));
-        try (StudioRunsHttp.Events events = http.new Events("/api/runs/long/metrics", 180)) {
+        http.post("/api/runs", "{\"config\":\"demo20.yaml\",\"name\":\"long\"}").assertError(409, "being trained");
+        try (StudioHttp.Events events = http.events("/api/runs/long/metrics", 180)) {
             assertEquals("running", events.next("status").data().get("status").asString());
             JsonNode step = events.next("step").data();
             assertTrue(step.get("step").asLong() >= 1 && step.get("loss").isNumber(), step.toString());
             JsonNode row = row("long");
             assertEquals("running", row.get("status").asString());
             assertEquals(pid, row.get("trainer_pid").asLong(), "the process the studio started holds the run's lock");
-            StudioRunsHttp.assertError(409, "being trained", http.post("{\"config\":\"demo20.yaml\",\"name\":\"long\"}"));
+            http.post("/api/runs", "{\"config\":\"demo20.yaml\",\"name\":\"long\"}").assertError(409, "being trained");
 
-            HttpResponse<String> stop = http.request("POST", "/api/runs/long/stop", HttpRequest.BodyPublishers.noBody(), null);
+            StudioHttp.Answer stop = http.post("/api/runs/long/stop");
 
-            assertEquals(200, stop.statusCode(), stop.body());
+            assertEquals(200, stop.status(), stop.body());
             ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(60, TimeUnit.SECONDS).join());
             assertEquals("interrupted", events.next("status").data().get("status").asString());
         }
-        JsonNode long_ = http.get("/api/runs/long");
+        JsonNode long_ = http.get("/api/runs/long").ok();
         assertEquals("interrupted", long_.get("summary").get("exit_reason").asString());
         JsonNode checkpoints = long_.get("run").get("checkpoints");
         assertFalse(checkpoints.isEmpty(), "SIGTERM keeps a checkpoint: " + long_);
         assertTrue(checkpoints.get(checkpoints.size() - 1).get("latest").asBoolean());
         assertEquals(long_.get("run").get("steps").asLong(), checkpoints.get(checkpoints.size() - 1).get("step").asLong());
-        assertTrue(http.get("/api/runs/long/log").get("lines").size() > 0, "the process's output went to its studio log");
+        assertTrue(http.get("/api/runs/long/log").ok().get("lines").size() > 0, "the process's output went to its studio log");
 
-        HttpResponse<String> uploaded = http.upload("demo20.yaml", Files.readAllBytes(root.resolve("configs/demo20.yaml")));
-        assertEquals(201, uploaded.statusCode(), uploaded.body());
-        JsonNode short_ = StudioRunsHttp.JSON.readTree(uploaded.body());
+        StudioHttp.Answer uploaded = http.upload("/api/runs", "demo20.yaml", Files.readAllBytes(root.resolve("configs/demo20.yaml")));
+        assertEquals(201, uploaded.status(), uploaded.body());
+        JsonNode short_ = uploaded.json();
         pids.add(short_.get("pid").asLong());
         assertEquals("demo20", short_.get("name").asString(), "the uploaded config's default run name");
         try (var configs = Files.list(root.resolve("configs"))) {
             assertEquals(1, configs.count(), "the upload is kept in a temporary folder, not among the user's configs");
         }
         List<Long> steps = new ArrayList<>();
-        try (StudioRunsHttp.Events events = http.new Events("/api/runs/demo20/metrics", 180)) {
+        try (StudioHttp.Events events = http.events("/api/runs/demo20/metrics", 180)) {
             assertEquals("running", events.next("status").data().get("status").asString());
             String status = "running";
             while (status.equals("running")) {
-                StudioRunsHttp.Event event = events.next("step", "status");
+                StudioHttp.Event event = events.next("step", "status");
                 if (event.name().equals("step")) {
                     steps.add(event.data().get("step").asLong());
                 } else {
@@ -125,13 +110,13 @@ class StudioRunsTrainingTest {
     }
 
     private JsonNode start(String json) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.post(json);
-        assertEquals(201, response.statusCode(), response.body());
-        return StudioRunsHttp.JSON.readTree(response.body());
+        StudioHttp.Answer response = http.post("/api/runs", json);
+        assertEquals(201, response.status(), response.body());
+        return response.json();
     }
 
     private JsonNode row(String name) throws IOException, InterruptedException {
-        for (JsonNode row : http.get("/api/runs").get("runs")) {
+        for (JsonNode row : http.get("/api/runs").ok().get("runs")) {
             if (row.get("name").asString().equals(name)) {
                 return row;
             }
