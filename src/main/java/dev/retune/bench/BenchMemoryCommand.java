@@ -154,7 +154,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         row.put("steps", steps);
         row.put("baseline", baseline);
         row.put("measured", measured);
-        row.put("estimate", estimate.training());
+        row.put("estimate", estimate.measurable());
         row.put("terms", largestTerms(estimate));
         row.put("estimate_terms", estimate);
         return row;

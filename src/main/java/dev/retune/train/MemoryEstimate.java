@@ -40,6 +40,7 @@ import org.bytedeco.pytorch.Tensor;
  * @param gradients          float32, one per trainable parameter
  * @param optimizerMoments   AdamW's exp_avg and exp_avg_sq, float32, per trainable parameter
  * @param masterCopies       fp32 master copies under mixed precision: 0, autocast keeps the fp32 weights as the only copy
+ * @param ema                the EMA's fp32 average of each trainable parameter (0 without {@code ema})
  * @param castWeights        the 16-bit copies of the LM's matmul weights that autocast makes and autograd saves (0 in fp32)
  * @param decoderLayers      activations of all decoder layers of one micro-batch
  * @param decoderEnds        the codebook embeddings, positions and the final LayerNorm
@@ -48,20 +49,30 @@ import org.bytedeco.pytorch.Tensor;
  * @param backwardTransient  what backward allocates on top while it runs: the gradients flowing through one layer
  * @param optimizerTransient the CPU AdamW update's temporaries (√v and its quotient) for the largest trainable tensor
  * @param cudaContext        the CUDA context, cuBLAS / cuDNN workspaces (device only; outside libtorch's allocator)
- * @param allocatorSlack     the caching allocator's fragmentation (device only)
+ * @param allocatorSlack     memory the allocator holds beyond the live tensors: CUDA's caching allocator, or glibc's heap on CPU
  * @param processBaseline    the JVM, libtorch and the other native libraries before the model exists (host)
  */
 public record MemoryEstimate(String device, long weights, long gradients, long optimizerMoments, long masterCopies,
-                             long castWeights, long decoderLayers, long decoderEnds, long logitsAndLoss, long textEncoder,
+                             long ema, long castWeights, long decoderLayers, long decoderEnds, long logitsAndLoss, long textEncoder,
                              long backwardTransient, long optimizerTransient, long cudaContext, long allocatorSlack,
                              long processBaseline) {
 
-    /** A JVM with libtorch, JavaFX-free: measured 0.35–0.45 GB resident before any model (docs/benchmarks.md, "Memory planning"). */
+    /**
+     * The JVM with libtorch and the other native libraries: measured 0.23–0.32 GB resident before a model exists, and
+     * ~0.06 GB more once the training code has run (classes, JIT code, OpenMP threads, oneDNN kernels); 400 MiB is taken.
+     */
     static final long PROCESS_BASELINE = 400L << 20;
     /** A CUDA context with cuBLAS and cuDNN handles: 0.3–0.6 GB on recent GPUs; the larger figure is taken. */
     static final long CUDA_CONTEXT = 600L << 20;
-    /** The caching allocator rounds and splits blocks: reserved exceeds allocated by a few percent; 10 % is kept free. */
-    static final double ALLOCATOR_SLACK = 0.10;
+    /** CUDA: the caching allocator rounds and splits blocks, so reserved exceeds allocated; 10 % of the step is kept free. */
+    static final double CUDA_ALLOCATOR_SLACK = 0.10;
+    /**
+     * CPU: glibc's heap (blocks up to 32 MiB are reused, as the launcher sets it) keeps freed blocks that the next
+     * step's tensors of other sizes cannot always reuse. Measured on the tiny rows of the calibration: the same steps
+     * with every allocation above 64 KiB mapped afresh (MALLOC_MMAP_THRESHOLD_=65536, so resident = live) peak 13–20 %
+     * of the activations lower; 15 % of the activations is added.
+     */
+    static final double CPU_ALLOCATOR_SLACK = 0.15;
     /** Host memory a CUDA run still holds besides the baseline: the codes of the token cache and pinned staging, at most this. */
     static final long HOST_UNDER_CUDA = 512L << 20;
 
@@ -157,6 +168,7 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
         long weights = counts.stateBytes();
         long gradients = 4 * counts.trainable();
         long moments = 2 * 4 * counts.trainable();
+        long ema = config.ema().enabled() ? 4 * counts.trainable() : 0;
         // Autograd saves a weight's 16-bit copy where a gradient flows through its layer: everywhere below a LoRA or
         // adapter, but with method partial only at the trainable weights themselves (by default the heads).
         boolean throughLayers = config.adapt().method() != AdaptConfig.Method.PARTIAL;
@@ -213,22 +225,32 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
         long backward = 2 * b * s * f * 4 + 4 * u * 4;
         long optimizer = cuda ? 0 : 2 * 4 * counts.largestTrainable();
 
-        long training = weights + gradients + moments + castWeights + Math.max(layers + ends + logits + textEncoder + backward, optimizer);
+        long activations = layers + ends + logits + textEncoder;
+        long live = weights + gradients + moments + ema + castWeights + Math.max(activations + backward, optimizer);
         long context = cuda ? CUDA_CONTEXT : 0;
-        long slack = cuda ? Math.round(ALLOCATOR_SLACK * training) : 0;
-        return new MemoryEstimate(device, weights, gradients, moments, 0, castWeights, layers, ends, logits, textEncoder,
+        long slack = cuda ? Math.round(CUDA_ALLOCATOR_SLACK * live) : Math.round(CPU_ALLOCATOR_SLACK * (activations + backward));
+        return new MemoryEstimate(device, weights, gradients, moments, 0, ema, castWeights, layers, ends, logits, textEncoder,
                 backward, optimizer, context, slack, PROCESS_BASELINE);
     }
 
     /**
-     * The step's own peak: weights, gradients and moments, plus the larger of the micro-batch's activations (with
-     * backward's transient) and the optimizer update's temporaries. What the calibration compares with a measured peak
-     * less the process's baseline.
+     * The tensors alive at the step's peak: weights, gradients and moments, plus the larger of the micro-batch's
+     * activations (with backward's transient) and the optimizer update's temporaries. What libtorch's CUDA allocator
+     * counts as allocated.
      */
     @JsonProperty
-    public long training() {
-        return weights + gradients + optimizerMoments + masterCopies + castWeights
+    public long live() {
+        return weights + gradients + optimizerMoments + masterCopies + ema + castWeights
                 + Math.max(activations() + backwardTransient, optimizerTransient);
+    }
+
+    /**
+     * What the calibration compares with a measurement: on CUDA the live tensors (libtorch's peak allocated bytes); on
+     * CPU the live tensors with glibc's slack (the peak resident memory less the process's baseline).
+     */
+    @JsonProperty
+    public long measurable() {
+        return device.equals("cuda") ? live() : live() + allocatorSlack;
     }
 
     /** Everything the forward leaves alive for backward in one micro-batch. */
@@ -240,13 +262,13 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
     /** The training device's peak: the step on the GPU with its context and slack; 0 for a CPU run. */
     @JsonProperty
     public long devicePeak() {
-        return device.equals("cuda") ? training() + cudaContext + allocatorSlack : 0;
+        return device.equals("cuda") ? live() + allocatorSlack + cudaContext : 0;
     }
 
     /** The host's peak: the process baseline, plus the whole step on a CPU run. */
     @JsonProperty
     public long hostPeak() {
-        return processBaseline + (device.equals("cuda") ? HOST_UNDER_CUDA : training());
+        return processBaseline + (device.equals("cuda") ? HOST_UNDER_CUDA : live() + allocatorSlack);
     }
 
     /** The peak of the memory the run competes for: the GPU's for a CUDA run, the host's otherwise. */
@@ -264,6 +286,9 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
         if (gradients > 0) {
             line.append(", gradients ").append(MemoryFit.size(gradients)).append(", AdamW moments ").append(MemoryFit.size(optimizerMoments));
         }
+        if (ema > 0) {
+            line.append(", EMA ").append(MemoryFit.size(ema));
+        }
         if (castWeights > 0) {
             line.append(", 16-bit weight copies ").append(MemoryFit.size(castWeights));
         }
@@ -271,8 +296,9 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
                 .append(", logits and loss ").append(MemoryFit.size(logitsAndLoss)).append(", text encoder ").append(MemoryFit.size(textEncoder))
                 .append(", embeddings ").append(MemoryFit.size(decoderEnds)).append(")");
         if (device.equals("cuda")) {
-            line.append(", CUDA context ").append(MemoryFit.size(cudaContext)).append(", allocator slack ").append(MemoryFit.size(allocatorSlack));
+            line.append(", CUDA context ").append(MemoryFit.size(cudaContext));
         }
+        line.append(", allocator slack ").append(MemoryFit.size(allocatorSlack));
         return line.toString();
     }
 }
