@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.retune.ExitCode;
+import dev.retune.Log;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.train.MemoryFit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,41 @@ class MemoryPlanTest {
         JsonNode memory = json.get("plan").get("memory").get(0);
         assertEquals("cpu", memory.get("device").asString());
         assertEquals(memory.get("host_peak").asLong(), json.get("fit").get("estimate").get("host_peak").asLong());
+    }
+
+    @Test
+    void trainWarnsBeforeLoadingWeightsWhenTheStepWouldNotFit() {
+        List<String> messages = new ArrayList<>();
+        CliRun run;
+        try (Log.Route route = Log.routeTo(messages::add)) {
+            // A micro-batch of a million segments: terabytes, far beyond this machine; the run itself then refuses it.
+            run = CliRun.of("train", config.toString(), "--set", "data.batch_size=1000000", "--out", dir.resolve("too-big").toString());
+        }
+
+        // The first message of the command: before the run loads (or creates) the model.
+        assertTrue(messages.get(0).startsWith("warning: the estimated peak memory of a training step, "), messages.toString());
+        assertTrue(messages.get(0).contains("exceeds the host's available memory (MemAvailable)"), messages.get(0));
+        assertEquals(1, messages.stream().filter(m -> m.contains("estimated peak")).count(), "one line: " + messages);
+        assertEquals(ExitCode.BAD_INPUT, run.exitCode(), run.err());
+    }
+
+    @Test
+    void trainFitAppliesTheChoiceBeforeTraining() throws IOException {
+        RetuneConfig four = ConfigLoader.load(config, List.of("data.batch_size=4", "device.kind=cpu"));
+        long limit = (MemoryFit.estimate(four, "cpu").peak() + MemoryFit.estimate(ConfigLoader.withOverrides(four, List.of("data.batch_size=2")), "cpu").peak()) / 2;
+        Path runDir = dir.resolve("fitted-run");
+        List<String> messages = new ArrayList<>();
+        CliRun run;
+        try (Log.Route route = Log.routeTo(messages::add)) {
+            run = CliRun.of("train", config.toString(), "--set", "data.batch_size=4", "--set", "device.kind=cpu", "--set", "train.max_steps=1",
+                    "--fit", limit + "B", "--out", runDir.toString());
+        }
+
+        assertEquals(ExitCode.OK, run.exitCode(), run.err() + messages);
+        RetuneConfig trained = ConfigLoader.load(runDir.resolve("config.yaml"), List.of());
+        assertEquals(2, trained.data().batchSize());
+        assertEquals(2, trained.train().gradAccum());
+        assertTrue(messages.stream().anyMatch(m -> m.startsWith("fit (--fit " + limit + "B): data.batch_size 4 -> 2")), messages.toString());
     }
 
     @Test
