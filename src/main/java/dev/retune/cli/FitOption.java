@@ -43,7 +43,7 @@ final class FitOption {
         }
         long bytes = parse(fit, commandLine);
         if (device.kind() == DeviceConfig.Kind.CUDA && !torch.cuda_is_available()) {
-            return new Limit(bytes, "cuda", true, "--fit " + fit + " (a GPU of compute capability 8.0 or newer assumed for bf16)");
+            return new Limit(bytes, "cuda", true, "--fit " + fit + "; no GPU here: bf16 assumed, as on compute capability 8.0 or newer");
         }
         DeviceMemory memory = DeviceMemory.kind(device).equals("cuda") ? DeviceMemory.of(device) : null;
         return new Limit(bytes, memory == null ? "cpu" : "cuda", memory == null || memory.bf16(), "--fit " + fit);

@@ -137,33 +137,40 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
     }
 
     /**
+     * The sizes of one micro-batch, in elements, and the bytes of its dtypes.
+     *
+     * @param u    elements of one [B, S, D] tensor
+     * @param text elements of one [B, L, D] tensor (the conditioning)
+     * @param a    bytes of a matmul output (4 in fp32, 2 under autocast)
+     * @param cast bytes of each 16-bit copy autocast makes of a matmul input (0 in fp32)
+     * @param mask bytes per element of dropout's saved mask over a matmul output: one on CUDA (the fused kernel); on
+     *             CPU libtorch multiplies by a noise tensor of the input's dtype, which autograd saves
+     */
+    private record Shape(long b, long s, long d, long f, long h, long k, long v, long l, long u, long text, int a, int cast,
+                         long mask, boolean cuda) {
+
+        /** The mask of a dropout over an fp32 tensor (the embeddings, LoRA's fp32 input). */
+        long fp32Mask() {
+            return cuda ? 1 : 4;
+        }
+    }
+
+    /**
      * The estimate of a step of {@code config} on {@code device} ("cpu" or "cuda").
      *
      * @param frames      codec frames per segment ({@code data.segment_seconds} × frame rate)
-     * @param textTokens  T5 tokens per prompt (a plan takes the most a prompt keeps)
+     * @param textTokens  T5 tokens per prompt (a plan assumes {@link Plan#TEXT_TOKENS})
      */
     public static MemoryEstimate of(RetuneConfig config, MusicgenConfig model, Counts counts, int frames, int textTokens,
                                     String device) {
         boolean cuda = device.equals("cuda");
-        PrecisionConfig.Mode mode = config.precision().mode();
-        boolean autocast = mode != PrecisionConfig.Mode.FP32;
-        int a = autocast ? 2 : 4; // bytes of a matmul output
-        int cast = autocast ? 2 : 0; // bytes of each 16-bit copy autocast makes of a matmul input (none in fp32)
+        boolean autocast = config.precision().mode() != PrecisionConfig.Mode.FP32;
         DecoderConfig dec = model.decoder();
         long b = config.data().batchSize();
-        long k = dec.numCodebooks();
-        long s = frames + k - 1;
-        long d = dec.hiddenSize();
-        long f = dec.ffnDim();
-        long h = dec.numAttentionHeads();
-        long v = dec.vocabSize();
-        long l = textTokens;
-        long u = b * s * d; // elements of one [B, S, D] tensor
-        long text = b * l * d; // elements of one [B, L, D] tensor (the conditioning)
-        boolean dropout = dec.dropout() > 0;
-        // Dropout keeps its output and, to scale the gradient, its mask: on CUDA a one-byte mask (the fused kernel);
-        // on CPU libtorch multiplies by a noise tensor of the input's dtype, which autograd saves.
-        long mask = cuda ? 1 : a;
+        long s = frames + dec.numCodebooks() - 1;
+        int a = autocast ? 2 : 4;
+        Shape x = new Shape(b, s, dec.hiddenSize(), dec.ffnDim(), dec.numAttentionHeads(), dec.numCodebooks(), dec.vocabSize(),
+                textTokens, b * s * dec.hiddenSize(), (long) b * textTokens * dec.hiddenSize(), a, autocast ? 2 : 0, cuda ? 1 : a, cuda);
 
         long weights = counts.stateBytes();
         long gradients = 4 * counts.trainable();
@@ -172,65 +179,85 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
         // Autograd saves a weight's 16-bit copy where a gradient flows through its layer: everywhere below a LoRA or
         // adapter, but with method partial only at the trainable weights themselves (by default the heads).
         boolean throughLayers = config.adapt().method() != AdaptConfig.Method.PARTIAL;
-        long castWeights = (long) cast * (throughLayers ? counts.lmMatmulWeights() : Math.min(counts.trainable(), counts.lmMatmulWeights()));
+        long castWeights = (long) x.cast() * (throughLayers ? counts.lmMatmulWeights() : Math.min(counts.trainable(), counts.lmMatmulWeights()));
+        long layers = dec.numHiddenLayers() * decoderLayer(x, dec) + adapters(x, counts, config.adapt().lora().dropout() > 0, autocast);
+        long ends = decoderEnds(x, dec.dropout() > 0);
+        long logits = logitsAndLoss(x, autocast);
+        long text = textEncoder(x, model.textEncoder());
+        // Backward through one layer at a time: the gradients of its feed-forward [B, S, F] and of a few [B, S, D].
+        long backward = 2 * x.b() * x.s() * x.f() * 4 + 4 * x.u() * 4;
+        long optimizer = cuda ? 0 : 2 * 4 * counts.largestTrainable();
 
-        // One decoder layer. Three pre-LayerNorms: each keeps its fp32 output (autocast runs layer_norm in fp32).
+        long activations = layers + ends + logits + text;
+        long live = weights + gradients + moments + ema + castWeights + Math.max(activations + backward, optimizer);
+        long slack = cuda ? Math.round(CUDA_ALLOCATOR_SLACK * live) : Math.round(CPU_ALLOCATOR_SLACK * (activations + backward));
+        return new MemoryEstimate(device, weights, gradients, moments, 0, ema, castWeights, layers, ends, logits, text,
+                backward, optimizer, cuda ? CUDA_CONTEXT : 0, slack, PROCESS_BASELINE);
+    }
+
+    /** Everything one decoder layer's forward leaves alive until its micro-batch's backward has run. */
+    private static long decoderLayer(Shape x, DecoderConfig dec) {
+        long u = x.u();
+        int a = x.a();
+        // Three pre-LayerNorms: each keeps its fp32 output (autocast runs layer_norm in fp32).
         long layer = 3 * u * 4;
         // Self-attention: q, k, v projections, SDPA's output, the heads merged back (a copy) and out_proj: 6 [B, S, D];
         // the fused SDPA kernels keep no S × S scores. Autocast casts the LayerNorm output once per projection.
-        layer += 6 * u * a + 3 * u * cast;
+        layer += 6 * u * a + 3 * u * x.cast();
         // Cross-attention: q, SDPA's output, the merged copy and out_proj over the steps; keys and values over the text.
-        layer += 4 * u * a + 2 * text * a + u * cast + 2 * text * cast;
+        layer += 4 * u * a + 2 * x.text() * a + u * x.cast() + 2 * x.text() * x.cast();
         // Feed-forward: fc1 and GELU [B, S, F], fc2 [B, S, D].
-        layer += 2 * b * s * f * a + u * a + u * cast;
+        layer += 2 * x.b() * x.s() * x.f() * a + u * a + u * x.cast();
         // Each of the three residual branches: dropout's output and its mask, then the fp32 residual sum.
-        layer += 3 * ((dropout ? u * (a + mask) : 0) + u * 4);
+        layer += 3 * ((dec.dropout() > 0 ? u * (a + x.mask()) : 0) + u * 4);
         // Attention dropout takes SDPA's unfused path: scores, softmax and dropout, [B, H, S, S] and [B, H, S, L].
         if (dec.attentionDropout() > 0) {
-            layer += 3 * b * h * s * (s + l) * 4;
+            layer += 3 * x.b() * x.h() * x.s() * (x.s() + x.l()) * 4;
         }
-        long layers = dec.numHiddenLayers() * layer;
-        // LoRA, per adapted Linear in → out and token: the input as fp32 (a copy under autocast), dropout's output and
-        // mask, A's rank-r output, then B's output, the scaled delta, the delta back in the input's fp32 and the sum.
-        long loraIn = (config.adapt().lora().dropout() > 0 ? 4 + (cuda ? 1 : 4) : 0) + (autocast ? 4 : 0);
-        long loraOut = 2L * a + 4 + (autocast ? 4 : 0);
-        layers += b * s * (counts.loraSequence().in() * loraIn + counts.loraSequence().out() * loraOut + counts.loraSequence().rank() * a);
-        layers += b * l * (counts.loraText().in() * loraIn + counts.loraText().out() * loraOut + counts.loraText().rank() * a);
-        // Bottleneck adapters: the down projection and its activation [B, S, m], the up projection and the sum.
-        layers += b * s * counts.adapterWidths() * (2L * a + 4);
+        return layer;
+    }
 
-        // The K codebook embeddings and their running sum, the positions, dropout; the final LayerNorm.
-        long ends = (2 * k + 2) * u * 4 + (dropout ? u * (4 + (cuda ? 1 : 4)) : 0) + u * 4;
+    /**
+     * LoRA, per adapted Linear in → out and token: the input as fp32 (a copy under autocast), dropout's output and mask,
+     * A's rank-r output, then B's output, the scaled delta, the delta back in the input's fp32 and the sum. Bottleneck
+     * adapters: the down projection and its activation [B, S, m], the up projection and the sum.
+     */
+    private static long adapters(Shape x, Counts counts, boolean loraDropout, boolean autocast) {
+        long in = (loraDropout ? 4 + x.fp32Mask() : 0) + (autocast ? 4 : 0);
+        long out = 2L * x.a() + 4 + (autocast ? 4 : 0);
+        Widths sequence = counts.loraSequence();
+        Widths text = counts.loraText();
+        return x.b() * x.s() * (sequence.in() * in + sequence.out() * out + sequence.rank() * x.a())
+                + x.b() * x.l() * (text.in() * in + text.out() * out + text.rank() * x.a())
+                + x.b() * x.s() * counts.adapterWidths() * (2L * x.a() + 4);
+    }
 
-        // The K heads' outputs [B, S, V] each, and torch.stack's [B, K, S, V] copy of them.
-        long n = b * k * s * v;
-        long logits = 2 * n * a + k * u * cast;
-        if (cuda) {
-            logits += n * a; // the fused kernel writes the gradient in the logits' dtype; no fp32 buffer
-        } else {
-            // The libtorch reference path: one-hot, x − lse, exp, − one-hot, × weights, all fp32 [B·K·S, V], plus an
-            // fp32 copy of 16-bit logits and the gradient cast back to their dtype.
-            logits += 5 * n * 4 + (autocast ? n * 4 + n * a : 0);
-        }
+    /** The K codebook embeddings and their running sum, the positions, dropout (output and mask); the final LayerNorm. */
+    private static long decoderEnds(Shape x, boolean dropout) {
+        return (2 * x.k() + 2) * x.u() * 4 + (dropout ? x.u() * (4 + x.fp32Mask()) : 0) + x.u() * 4;
+    }
 
-        // T5 under no-grad: every intermediate is still Java-held until the micro-batch ends. Per layer: the norm, q, k,
-        // v, the attention output, its merge, o, the residual; scores, position bias and softmax [B, H, L, L];
-        // the feed-forward [B, L, F] twice. The projection to the decoder's width at the end.
-        T5Config t5 = model.textEncoder();
-        long td = t5.dModel();
-        long t5Layer = (10 * b * l * td + 3 * b * t5.numHeads() * l * l + 2 * b * l * t5.dFf()) * 4;
-        long textEncoder = t5.numLayers() * t5Layer + 2 * b * l * td * 4 + text * a;
+    /**
+     * The K heads' outputs [B, S, V] each and torch.stack's [B, K, S, V] copy of them (with autocast's copies of the
+     * hidden states), then the loss. CUDA: the fused kernel writes the gradient in the logits' dtype, no fp32 buffer.
+     * CPU: the libtorch reference path's one-hot, x − lse, exp, − one-hot and × weights, all fp32 [B·K·S, V], plus an
+     * fp32 copy of 16-bit logits and the gradient cast back to their dtype.
+     */
+    private static long logitsAndLoss(Shape x, boolean autocast) {
+        long n = x.b() * x.k() * x.s() * x.v();
+        long heads = 2 * n * x.a() + x.k() * x.u() * x.cast();
+        return heads + (x.cuda() ? n * x.a() : 5 * n * 4 + (autocast ? n * 4 + n * x.a() : 0));
+    }
 
-        // Backward through one layer at a time: the gradients of its feed-forward [B, S, F] and of a few [B, S, D].
-        long backward = 2 * b * s * f * 4 + 4 * u * 4;
-        long optimizer = cuda ? 0 : 2 * 4 * counts.largestTrainable();
-
-        long activations = layers + ends + logits + textEncoder;
-        long live = weights + gradients + moments + ema + castWeights + Math.max(activations + backward, optimizer);
-        long context = cuda ? CUDA_CONTEXT : 0;
-        long slack = cuda ? Math.round(CUDA_ALLOCATOR_SLACK * live) : Math.round(CPU_ALLOCATOR_SLACK * (activations + backward));
-        return new MemoryEstimate(device, weights, gradients, moments, 0, ema, castWeights, layers, ends, logits, textEncoder,
-                backward, optimizer, context, slack, PROCESS_BASELINE);
+    /**
+     * T5 under no-grad: every intermediate is still Java-held until the micro-batch ends. Per layer: the norm, q, k, v,
+     * the attention output, its merge, o, the residual; scores, position bias and softmax [B, H, L, L]; the
+     * feed-forward [B, L, F] twice. Then the final norm, its output, and the projection to the decoder's width.
+     */
+    private static long textEncoder(Shape x, T5Config t5) {
+        long bl = x.b() * x.l();
+        long layer = (10 * bl * t5.dModel() + 3 * x.b() * t5.numHeads() * x.l() * x.l() + 2 * bl * t5.dFf()) * 4;
+        return t5.numLayers() * layer + 2 * bl * t5.dModel() * 4 + x.text() * x.a();
     }
 
     /**
