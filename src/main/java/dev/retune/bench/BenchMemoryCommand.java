@@ -48,7 +48,7 @@ import tools.jackson.databind.json.JsonMapper;
         description = "Estimated against measured peak memory of training steps, each row in a fresh process.",
         footer = {"", "Examples:",
             "  retune bench memory",
-            "  retune bench memory --preset tiny --batch 16 --seconds 2,5",
+            "  retune bench memory --preset tiny --method full --precision fp32 --seconds 4 --batch 32",
             "  retune bench memory --preset small --batch 1 --seconds 1,3 --method full,lora --device cuda"})
 final class BenchMemoryCommand implements Callable<Integer> {
 
@@ -71,7 +71,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
     List<Double> lengths = List.of(2.0, 5.0);
 
     @Option(names = "--batch", description = "Segments per step (default: ${DEFAULT-VALUE}).")
-    int batch = 16;
+    int batch = 64;
 
     @Option(names = "--steps", description = "Steps per row; the peak is reached from the second on, with AdamW's moments (default: ${DEFAULT-VALUE}).")
     int steps = 3;
@@ -89,6 +89,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (!device.equals("cpu") && !device.equals("cuda")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device must be cpu or cuda, found " + device);
+        }
+        if (device.equals("cuda") && !torch.cuda_is_available()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--device cuda: no CUDA device is available (CPU build of libtorch, or no GPU)");
         }
         if (batch < 1 || steps < 2) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1 and --steps at least 2, found " + batch + " and " + steps);

@@ -137,7 +137,8 @@ class BadInputTest {
                 row("plan --fit below every option", 3, "--fit: nothing fits in 1 MB on cpu: the smallest estimate", "plan", "{config}", "--fit", "1MB"),
                 row("plan --out without --fit", 2, "--out writes the config --fit chooses: give --fit too", "plan", "{config}", "--out", "{case}/fit.yaml"),
                 row("a memory fraction above 1", 3, "device.memory_fraction must be in (0, 1], found 1.5",
-                        "plan", "{config}", "--set", "device.memory_fraction=1.5"));
+                        "plan", "{config}", "--set", "device.memory_fraction=1.5"),
+                row("bench memory of a single step", 2, "--steps at least 2, found 64 and 1", "bench", "memory", "--steps", "1"));
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
