@@ -69,7 +69,7 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
     /**
      * CPU: glibc's heap (blocks up to 32 MiB are reused, as the launcher sets it) keeps freed blocks that the next
      * step's tensors of other sizes cannot always reuse. Measured on the tiny rows of the calibration: the same steps
-     * with every allocation above 64 KiB mapped afresh (MALLOC_MMAP_THRESHOLD_=65536, so resident = live) peak 13–20 %
+     * with every allocation above 64 KiB mapped afresh (MALLOC_MMAP_THRESHOLD_=65536, so resident = live) peak 12–23 %
      * of the activations lower; 15 % of the activations is added.
      */
     static final double CPU_ALLOCATOR_SLACK = 0.15;
