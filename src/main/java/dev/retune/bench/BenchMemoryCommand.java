@@ -73,6 +73,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Segments per step (default: ${DEFAULT-VALUE}).")
     int batch = 64;
 
+    @Option(names = "--grad-accum", description = "Micro-batches of --batch segments per step (default: ${DEFAULT-VALUE}).")
+    int gradAccum = 1;
+
     @Option(names = "--steps", description = "Steps per row; the peak is reached from the second on, with AdamW's moments (default: ${DEFAULT-VALUE}).")
     int steps = 3;
 
@@ -93,8 +96,9 @@ final class BenchMemoryCommand implements Callable<Integer> {
         if (device.equals("cuda") && !torch.cuda_is_available()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--device cuda: no CUDA device is available (CPU build of libtorch, or no GPU)");
         }
-        if (batch < 1 || steps < 2) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch must be at least 1 and --steps at least 2, found " + batch + " and " + steps);
+        if (batch < 1 || steps < 2 || gradAccum < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch and --grad-accum must be at least 1 and --steps at least 2, found "
+                    + batch + ", " + gradAccum + " and " + steps);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (measure != null) {
@@ -103,8 +107,8 @@ final class BenchMemoryCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK;
         }
-        out.printf(Locale.ROOT, "Training steps on random tokens, batch %d, %d steps, %s, %d threads; each row a fresh JVM. Measured: %s.%n%n",
-                batch, steps, device, torch.get_num_threads(), device.equals("cuda") ? "libtorch's peak allocated bytes"
+        out.printf(Locale.ROOT, "Training steps on random tokens, batch %d × %d micro-batches, %d steps, %s, %d threads; each row a fresh JVM. Measured: %s.%n%n",
+                batch, gradAccum, steps, device, torch.get_num_threads(), device.equals("cuda") ? "libtorch's peak allocated bytes"
                         : "peak resident memory (VmHWM) less the resident memory before the model (the JVM and libraries)");
         out.println("| model | method | precision | segment | baseline | measured | estimate | error | largest terms |");
         out.println("|---|---|---|---|---|---|---|---|---|");
@@ -128,6 +132,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
 
     private void row(PrintWriter out, String preset, String method, String precision, double seconds) {
         List<String> lines = BenchProcess.run(FIXED_HEAP, List.of("bench", "memory", "--batch", Integer.toString(batch), "--steps", Integer.toString(steps),
+                "--grad-accum", Integer.toString(gradAccum),
                 "--device", device, "--measure", preset + ":" + method + ":" + precision + ":" + seconds));
         JsonNode r = JsonMapper.shared().readTree(lines.get(lines.size() - 1));
         long measured = r.get("measured").asLong();
@@ -172,7 +177,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
         Path tokenizer = work.resolve("tokenizer.json");
         TinyTokenizer.write(tokenizer);
         int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
-        TrainingData data = new TrainingData(BenchTrainCommand.randomExamples(config, frames, batch * steps), List.of(), TextTokenizer.load(tokenizer),
+        TrainingData data = new TrainingData(BenchTrainCommand.randomExamples(config, frames, batch * steps * gradAccum), List.of(), TextTokenizer.load(tokenizer),
                 DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
                 new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, TextTokenizer.MAX_PROMPT_TOKENS));
         TrainingSetup setup = TrainingSetup.resolve(run, model, data.batchesPerEpoch(), target);
@@ -189,7 +194,7 @@ final class BenchMemoryCommand implements Callable<Integer> {
     /** The run as a config: the trainable set and optimizer come from the same {@link TrainingSetup} as a real run's. */
     private RetuneConfig runConfig(String preset, String method, String precision, double seconds, int batch) {
         List<String> keys = new ArrayList<>(List.of("model.preset=" + preset, "precision.mode=" + precision, "train.max_steps=" + steps,
-                "data.batch_size=" + batch, "data.segment_seconds=" + seconds, "schedule.kind=constant", "optim.lr=1e-4",
+                "data.batch_size=" + batch, "train.grad_accum=" + gradAccum, "data.segment_seconds=" + seconds, "schedule.kind=constant", "optim.lr=1e-4",
                 "eval.every=" + Integer.MAX_VALUE, "checkpoint.every=" + Integer.MAX_VALUE, "device.kind=" + device));
         keys.addAll(method.equals("lora") ? List.of("adapt.method=lora", "adapt.lora.r=16") : List.of("adapt.method=full"));
         return ConfigLoader.fromOverrides(keys);

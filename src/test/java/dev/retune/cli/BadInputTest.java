@@ -138,7 +138,7 @@ class BadInputTest {
                 row("plan --out without --fit", 2, "--out writes the config --fit chooses: give --fit too", "plan", "{config}", "--out", "{case}/fit.yaml"),
                 row("a memory fraction above 1", 3, "device.memory_fraction must be in (0, 1], found 1.5",
                         "plan", "{config}", "--set", "device.memory_fraction=1.5"),
-                row("bench memory of a single step", 2, "--steps at least 2, found 64 and 1", "bench", "memory", "--steps", "1"));
+                row("bench memory of a single step", 2, "--steps at least 2, found 64, 1 and 1", "bench", "memory", "--steps", "1"));
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
