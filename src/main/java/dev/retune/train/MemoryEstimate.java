@@ -146,7 +146,7 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
      * @param mask bytes per element of dropout's saved mask over a matmul output: one on CUDA (the fused kernel); on
      *             CPU libtorch multiplies by a noise tensor of the input's dtype, which autograd saves
      */
-    private record Shape(long b, long s, long d, long f, long h, long k, long v, long l, long u, long text, int a, int cast,
+    private record Shape(long b, long s, long f, long h, long k, long v, long l, long u, long text, int a, int cast,
                          long mask, boolean cuda) {
 
         /** The mask of a dropout over an fp32 tensor (the embeddings, LoRA's fp32 input). */
@@ -169,7 +169,7 @@ public record MemoryEstimate(String device, long weights, long gradients, long o
         long b = config.data().batchSize();
         long s = frames + dec.numCodebooks() - 1;
         int a = autocast ? 2 : 4;
-        Shape x = new Shape(b, s, dec.hiddenSize(), dec.ffnDim(), dec.numAttentionHeads(), dec.numCodebooks(), dec.vocabSize(),
+        Shape x = new Shape(b, s, dec.ffnDim(), dec.numAttentionHeads(), dec.numCodebooks(), dec.vocabSize(),
                 textTokens, b * s * dec.hiddenSize(), (long) b * textTokens * dec.hiddenSize(), a, autocast ? 2 : 0, cuda ? 1 : a, cuda);
 
         long weights = counts.stateBytes();
