@@ -66,8 +66,15 @@ final class BenchProcess {
      * @throws Failed when it exits with another code than 0 (killed for memory: 137)
      */
     static List<String> run(List<String> args) {
+        return run(List.of(), args);
+    }
+
+    /** As {@link #run(List)}, with {@code jvmOptions} after this JVM's own (so they take precedence). */
+    static List<String> run(List<String> jvmOptions, List<String> args) {
+        List<String> command = new ArrayList<>(LocalLauncher.retuneCommand(args));
+        command.addAll(command.indexOf("-cp"), jvmOptions);
         try {
-            Process process = new ProcessBuilder(LocalLauncher.retuneCommand(args)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             List<String> lines = new ArrayList<>();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = out.readLine(); line != null; line = out.readLine()) {

@@ -164,7 +164,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
 
     /** Random codes for {@code count} fake tracks (never read from disk: the codes are given). */
-    private static List<TrainingData.Example> randomExamples(MusicgenConfig config, int frames, int count) {
+    static List<TrainingData.Example> randomExamples(MusicgenConfig config, int frames, int count) {
         SplittableRandom random = new SplittableRandom(1);
         int k = config.decoder().numCodebooks();
         List<TrainingData.Example> examples = new ArrayList<>();

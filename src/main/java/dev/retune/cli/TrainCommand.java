@@ -1,9 +1,14 @@
 package dev.retune.cli;
 
 import dev.retune.ExitCode;
+import dev.retune.Log;
+import dev.retune.RetuneException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.config.RetuneConfig;
 import dev.retune.run.RunFolder;
+import dev.retune.train.DeviceMemory;
+import dev.retune.train.MemoryEstimate;
+import dev.retune.train.MemoryFit;
 import dev.retune.train.TrainRun;
 import dev.retune.train.Trainer;
 import dev.retune.train.distributed.Distributed;
@@ -34,6 +39,7 @@ import picocli.CommandLine.Parameters;
             "  retune train configs/demo.yaml --set train.max_steps=200 --out runs/demo-200",
             "  retune train my.yaml --json > log.jsonl   # JSON lines on stdout, no bar",
             "  retune train configs/demo.yaml --nproc 2  # two data-parallel workers",
+            "  retune train my.yaml --fit auto           # settings chosen to fit this machine (docs/memory.md)",
             "", "Exit codes:",
             "  0  trained, stopped early by eval.patience, or already finished",
             "  3  bad config or input (the message names the key or file)",
@@ -62,12 +68,26 @@ final class TrainCommand implements Callable<Integer> {
             + "(Gloo on CPU, NCCL on GPU); a cluster launcher sets RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT instead (default: ${DEFAULT-VALUE}).")
     int nproc = 1;
 
+    @CommandLine.Mixin
+    FitOption fit = new FitOption();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
         RetuneConfig resolved = ConfigLoader.load(config, overrides);
+        Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
+        if (fit.given() && env.isEmpty()) {
+            // The launcher (or a single process) chooses; --nproc workers get the choice as --set lines.
+            FitOption.Limit limit = fit.limit(resolved, spec.commandLine());
+            MemoryFit.Choice choice = MemoryFit.choose(resolved, limit.bytes(), limit.device(), limit.bf16());
+            choice.changes().forEach(change -> Log.info("fit (" + limit.source() + "): " + change));
+            overrides = withChoice(overrides, choice.sets());
+            resolved = ConfigLoader.load(config, overrides);
+        } else if (env.isEmpty()) {
+            warnWhenOver(resolved);
+        }
         Path runDir = out != null ? out : RunFolder.forConfig(config).dir();
         if (resume && !new RunFolder(runDir).hasCheckpoint()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + runDir + " has no checkpoint to resume from");
@@ -75,7 +95,6 @@ final class TrainCommand implements Callable<Integer> {
         if (nproc < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nproc must be at least 1, found " + nproc);
         }
-        Optional<Distributed.Env> env = Distributed.Env.from(System.getenv());
         if (nproc > 1) {
             if (env.isPresent()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--nproc starts its own workers; this process already is rank "
@@ -89,6 +108,36 @@ final class TrainCommand implements Callable<Integer> {
             Trainer.Result result = new TrainRun(resolved, runDir).run(new TrainRun.Output(json && !worker, spec.commandLine().getOut(),
                     progress::updateAudio, null, setup -> stop.holdExit()), stop.requested());
             return result.outcome() == Trainer.Outcome.INTERRUPTED ? ExitCode.INTERRUPTED : ExitCode.OK;
+        }
+    }
+
+    /** {@code overrides} with the fit's lines replacing any of the same key (a key may be set only once). */
+    static List<String> withChoice(List<String> overrides, List<String> sets) {
+        List<String> keys = sets.stream().map(TrainCommand::key).toList();
+        List<String> merged = new ArrayList<>(overrides.stream().filter(o -> !keys.contains(key(o))).toList());
+        merged.addAll(sets);
+        return merged;
+    }
+
+    private static String key(String override) {
+        int equals = override.indexOf('=');
+        return (equals < 0 ? override : override.substring(0, equals)).trim();
+    }
+
+    /**
+     * One line, before any weight is loaded, when the step's estimated peak exceeds what the device has now. A config
+     * the estimate cannot read is left for the run to report in its own words.
+     */
+    private static void warnWhenOver(RetuneConfig config) {
+        try {
+            DeviceMemory available = DeviceMemory.of(config.device());
+            MemoryEstimate estimate = MemoryFit.estimate(config, available.device());
+            if (estimate.peak() > available.bytes()) {
+                Log.warn("the estimated peak memory of a training step, " + MemoryFit.size(estimate.peak()) + ", exceeds "
+                        + available.source() + ", " + MemoryFit.size(available.bytes()) + ": `retune plan CONFIG --fit auto` chooses settings that fit");
+            }
+        } catch (RetuneException e) {
+            // reported by the run itself
         }
     }
 

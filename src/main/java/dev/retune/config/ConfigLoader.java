@@ -100,6 +100,14 @@ public final class ConfigLoader {
         return bind(root, origins);
     }
 
+    /** {@code config} with {@code overrides} applied, as if they had been given with {@code --set} after its own keys. */
+    public static RetuneConfig withOverrides(RetuneConfig config, List<String> overrides) {
+        ObjectNode root = (ObjectNode) YAML.readTree(toYaml(config));
+        Origins origins = new Origins("the resolved config");
+        applyOverrides(root, overrides, origins);
+        return bind(root, origins);
+    }
+
     /**
      * Reads a YAML file into {@code type}, a record of another kind of Retune file (an experiment, a sweep), as strictly
      * as {@link #load}: unknown or duplicate keys and the records' own checks are errors naming the file, line and key.

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -93,11 +94,14 @@ public final class MultiTensorAdamW {
         double bc1 = hyper.biasCorrection1();
         double bc2 = hyper.biasCorrection2();
         for (Entry e : entries) {
-            e.param().mul_(new Scalar(1 - e.lr() * e.weightDecay()));
-            e.expAvg().mul_(new Scalar(hyper.beta1())).add_(e.grad(), new Scalar(1 - hyper.beta1()));
-            e.expAvgSq().mul_(new Scalar(hyper.beta2())).addcmul_(e.grad(), e.grad(), new Scalar(1 - hyper.beta2()));
-            Tensor denom = e.expAvgSq().sqrt().div(new Scalar(Math.sqrt(bc2))).add_(new Scalar(hyper.eps()));
-            e.param().addcdiv_(e.expAvg(), denom, new Scalar(-e.lr() / bc1));
+            // √v and its quotient are temporaries of one parameter's size: freed before the next parameter's.
+            try (PointerScope scope = new PointerScope()) {
+                e.param().mul_(new Scalar(1 - e.lr() * e.weightDecay()));
+                e.expAvg().mul_(new Scalar(hyper.beta1())).add_(e.grad(), new Scalar(1 - hyper.beta1()));
+                e.expAvgSq().mul_(new Scalar(hyper.beta2())).addcmul_(e.grad(), e.grad(), new Scalar(1 - hyper.beta2()));
+                Tensor denom = e.expAvgSq().sqrt().div(new Scalar(Math.sqrt(bc2))).add_(new Scalar(hyper.eps()));
+                e.param().addcdiv_(e.expAvg(), denom, new Scalar(-e.lr() / bc1));
+            }
         }
     }
 

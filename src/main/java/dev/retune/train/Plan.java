@@ -21,8 +21,17 @@ import org.bytedeco.pytorch.Device;
  * @param method          adapt.method
  * @param totalParameters every parameter of the model (LM, text encoder and codec), before adapters
  * @param stages          one per unfreezing stage (a single stage "all" without {@code adapt.unfreeze})
+ * @param memory          the step's memory on each device the config may train on: CPU for {@code device.kind: cpu},
+ *                        CUDA for {@code cuda}, both for {@code auto} (prompts of {@link #TEXT_TOKENS} T5 tokens assumed)
  */
-public record Plan(String method, long totalParameters, List<Stage> stages) {
+public record Plan(String method, long totalParameters, List<Stage> stages, List<MemoryEstimate> memory) {
+
+    /**
+     * T5 tokens per prompt the memory estimate assumes: a plan has no data, and a MusicGen description is rarely
+     * longer (at most {@link dev.retune.model.TextTokenizer#MAX_PROMPT_TOKENS} are kept; T5 and the cross-attention
+     * grow with it).
+     */
+    public static final int TEXT_TOKENS = 64;
 
     /** One optimizer group at the start of a stage. */
     public record Group(String name, long params, double lr, double weightDecay) {}
@@ -44,12 +53,13 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
         long total = model.parameterCount("");
         // Shapes only: no data (so no step count per epoch) and no device.
         TrainingSetup setup = TrainingSetup.resolve(config, model, 0, new Device("cpu"));
+        List<MemoryEstimate> memory = memory(config, architecture, MemoryEstimate.Counts.of(model, setup));
         Unfreezing unfreezing = setup.unfreezing();
         List<UnfreezeStage> configured = config.adapt().unfreeze().stages();
         List<ParamGroup> groups = setup.groups();
         long checkpointBytes = 4 * groups.stream().mapToLong(ParamGroup::count).sum(); // every staged weight is saved
         if (!unfreezing.enabled()) {
-            return new Plan(config.adapt().method().value(), total, List.of(stage("all", 0, null, groups, total, checkpointBytes, config)));
+            return new Plan(config.adapt().method().value(), total, List.of(stage("all", 0, null, groups, total, checkpointBytes, config)), memory);
         }
         // Without data, epochs have no step count: stages are ordered by their start in the unit the config uses.
         List<Stage> stages = new ArrayList<>();
@@ -61,7 +71,28 @@ public record Plan(String method, long totalParameters, List<Stage> stages) {
             stages.add(stage(configured.get(s).name(), unfreezing.stages().get(s).start(), configured.get(s).startEpoch(), open,
                     total, checkpointBytes, config));
         }
-        return new Plan(config.adapt().method().value(), total, stages);
+        return new Plan(config.adapt().method().value(), total, stages, memory);
+    }
+
+    /** The estimates for each device {@code device.kind} allows (auto: both, since the plan does not probe a GPU). */
+    static List<MemoryEstimate> memory(RetuneConfig config, MusicgenConfig architecture, MemoryEstimate.Counts counts) {
+        int frames = TrainRun.segmentFrames(config, architecture);
+        return switch (config.device().kind()) {
+            case CPU -> List.of(MemoryEstimate.of(config, architecture, counts, frames, TEXT_TOKENS, "cpu"));
+            case CUDA -> List.of(MemoryEstimate.of(config, architecture, counts, frames, TEXT_TOKENS, "cuda"));
+            case AUTO -> List.of(MemoryEstimate.of(config, architecture, counts, frames, TEXT_TOKENS, "cpu"),
+                    MemoryEstimate.of(config, architecture, counts, frames, TEXT_TOKENS, "cuda"));
+        };
+    }
+
+    /** The parameter counts the memory estimate needs, from {@code config}'s model shapes and adaptation (no weights). */
+    static MemoryEstimate.Counts counts(RetuneConfig config) {
+        MusicgenConfig architecture = modelConfig(config.model());
+        MusicgenForConditionalGeneration model;
+        try (WeightInit.Scope shapesOnly = WeightInit.skip()) {
+            model = new MusicgenForConditionalGeneration(architecture);
+        }
+        return MemoryEstimate.Counts.of(model, TrainingSetup.resolve(config, model, 0, new Device("cpu")));
     }
 
     private static long startKey(UnfreezeStage stage) {

@@ -174,13 +174,17 @@ public final class Trainer {
                 if (micro == plan.gradAccum() - 1) {
                     gradientSync.arm(openParameters()); // the last backward of the step averages while it runs
                 }
-                BatchLoss.Forward forward = batchLoss.forward(batch, scaler.scale() / plan.gradAccum());
-                CodebookCrossEntropy.Result result = forward.loss();
-                double value = result.loss().item_double();
-                // The fused loss already produced d(scale · loss / accumulation)/d logits: backward starts there.
-                forward.logits().backward(result.logitsGrad(), new BoolOptional(), false, new TensorArrayRefOptional());
-                loss += value / plan.gradAccum();
-                addInto(ce, result.perCodebook(), plan.gradAccum());
+                // Every tensor the forward hands to Java lives until this scope closes: one micro-batch's activations at
+                // a time, so gradient accumulation lowers the peak as it does in PyTorch (train.MemoryEstimate).
+                try (PointerScope microBatch = new PointerScope()) {
+                    BatchLoss.Forward forward = batchLoss.forward(batch, scaler.scale() / plan.gradAccum());
+                    CodebookCrossEntropy.Result result = forward.loss();
+                    double value = result.loss().item_double();
+                    // The fused loss already produced d(scale · loss / accumulation)/d logits: backward starts there.
+                    forward.logits().backward(result.logitsGrad(), new BoolOptional(), false, new TensorArrayRefOptional());
+                    loss += value / plan.gradAccum();
+                    addInto(ce, result.perCodebook(), plan.gradAccum());
+                }
                 tokens += batch.tokens();
             }
             gradientSync.finish();

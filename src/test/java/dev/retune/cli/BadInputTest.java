@@ -80,7 +80,7 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio()).flatMap(List::stream);
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory()).flatMap(List::stream);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -125,6 +125,20 @@ class BadInputTest {
                 row("bench generate with a guidance scale of 0", 2, "--cfg (guidance scale) must be a finite number > 0",
                         "bench", "generate", "--cfg", "0", "--seconds", "0.1")
         );
+    }
+
+    // ---- memory planning: --fit, device.memory_fraction -----------------------------------------------------------
+
+    static List<Case> memory() {
+        return List.of(
+                row("plan --fit without a unit", 2, "--fit takes a memory size with its unit", "plan", "{config}", "--fit", "12"),
+                row("train --fit with a unit it does not know", 2, "--fit takes a memory size with its unit, such as 12GB",
+                        "train", "{config}", "--fit", "12 parsecs", "--out", "{case}/run"),
+                row("plan --fit below every option", 3, "--fit: nothing fits in 1 MB on cpu: the smallest estimate", "plan", "{config}", "--fit", "1MB"),
+                row("plan --out without --fit", 2, "--out writes the config --fit chooses: give --fit too", "plan", "{config}", "--out", "{case}/fit.yaml"),
+                row("a memory fraction above 1", 3, "device.memory_fraction must be in (0, 1], found 1.5",
+                        "plan", "{config}", "--set", "device.memory_fraction=1.5"),
+                row("bench memory of a single step", 2, "--steps at least 2, found 64, 1 and 1", "bench", "memory", "--steps", "1"));
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
