@@ -184,10 +184,13 @@ public final class Trainer {
                     forward.logits().backward(result.logitsGrad(), new BoolOptional(), false, new TensorArrayRefOptional());
                     loss += value / plan.gradAccum();
                     addInto(ce, result.perCodebook(), plan.gradAccum());
+                    if (micro == plan.gradAccum() - 1) {
+                        // Within the scope: the buckets that backward launched (flat copies, pending all-reduces) live in it.
+                        gradientSync.finish();
+                    }
                 }
                 tokens += batch.tokens();
             }
-            gradientSync.finish();
             // Every rank reports (and decides on) the same numbers: the mean loss, the total tokens.
             double[] global = dist.sum(concat(loss, ce, tokens));
             loss = global[0] / dist.worldSize();
