@@ -1,6 +1,7 @@
 package dev.retune.studio;
 
 import dev.retune.config.ConfigLoader;
+import dev.retune.config.RetuneConfig;
 import dev.retune.run.RunFolder;
 import dev.retune.run.RunLock;
 import dev.retune.train.distributed.LocalLauncher;
@@ -94,7 +95,10 @@ final class TrainingProcesses {
      * @param name the run folder's name; null for the config's default ({@code runs/<config name>})
      */
     synchronized Started start(Path config, String name, List<String> overrides) {
-        ConfigLoader.load(config, overrides); // throws ConfigException (400) naming the file and key
+        RetuneConfig resolved = ConfigLoader.load(config, overrides); // throws ConfigException (400) naming the file and key
+        requireInsideRoot("model.path", resolved.model().path());
+        requireInsideRoot("data.dataset", resolved.data().dataset());
+        requireInsideRoot("data.cache_dir", resolved.data().cacheDir());
         String run = Runs.requirePlainName(name == null || name.isBlank() ? RunFolder.forConfig(config).dir().getFileName().toString() : name.strip());
         Path runDir = roots.folder(Roots.Root.RUNS).resolve(run);
         OptionalLong trainer = RunLock.trainer(runDir);
@@ -117,6 +121,32 @@ final class TrainingProcesses {
             return new Started(run, process.pid(), roots.url(Roots.Root.STUDIO, log));
         } catch (IOException e) {
             throw new StudioException(500, "cannot start retune train: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A run started from the page reads and writes only inside the root, as every other endpoint does: a config path
+     * (relative to the root, where the process works) that leads out, by name or through a link, is refused naming
+     * its key. Unset paths keep their defaults (a preset model in the run folder; the user's token cache).
+     */
+    private void requireInsideRoot(String key, String value) {
+        if (value == null) {
+            return;
+        }
+        Path base = roots.base();
+        Path path = base.resolve(value).normalize();
+        Path existing = path;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            Path real = existing == null ? path : existing.toRealPath().resolve(existing.relativize(path));
+            if (!path.startsWith(base) || !real.startsWith(base.toRealPath())) {
+                throw StudioException.badRequest(key + " " + value + " lies outside the studio's root " + base
+                        + "; a run started from the page reads and writes only inside it (train from a terminal for other folders)");
+            }
+        } catch (IOException e) {
+            throw StudioException.badRequest(key + " " + value + " cannot be checked: " + e.getMessage());
         }
     }
 

@@ -144,6 +144,10 @@ class StudioRunsTest {
 
         assertEquals(List.of("tiny.yaml"), StudioHttp.JSON.convertValue(http.get("/api/configs").ok().get("configs"), List.class), "configs/*.yaml, not sub-folders");
         http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"optim.lrr=0.1\"]}").assertError(400, "optim.lrr");
+        Files.createSymbolicLink(root.resolve("elsewhere"), Path.of("/var")); // a folder outside the root, never written
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"model.path=/etc\"]}").assertError(400, "model.path /etc lies outside");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"data.dataset=../datasets/demo\"]}").assertError(400, "data.dataset ../datasets/demo lies outside");
+        http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"set\":[\"data.cache_dir=elsewhere/tokens\"]}").assertError(400, "data.cache_dir elsewhere/tokens lies outside");
         http.post("/api/runs", "{\"config\":\"../secret.yaml\"}").assertError(400, "not one of configs");
         http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"name\":\"a/b\"}").assertError(400, "plain folder name");
         http.post("/api/runs", "{\"config\":\"tiny.yaml\",\"name\":\"..\"}").assertError(400, "plain folder name");
