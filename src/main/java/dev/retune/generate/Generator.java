@@ -4,9 +4,7 @@ import dev.retune.ProgressListener;
 import dev.retune.model.DecoderConfig;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.KvCache;
-import dev.retune.model.MusicgenForCausalLM;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
 import java.util.List;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.PointerScope;
@@ -27,7 +25,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * classifier-free guidance when its scale is not 1 (conditional and null conditioning batched in one forward as
  * [cond; null]), samples K tokens and forces the delay pattern: codebook k holds the special token at delayed steps
  * s &lt; k and s ≥ frames + k, exactly the training layout of {@link DelayPattern#delay}. Reverting the pattern gives
- * codes [B, K, frames].
+ * codes [B, K, frames]. With {@link Blended} models, each step combines every model's guided log-probabilities
+ * ({@link TokenBlend}) before the draw.
  */
 public final class Generator {
 
