@@ -52,6 +52,11 @@ public final class Lora implements Adaptation {
      *                         decoder layer it does not have
      */
     public static Lora apply(MusicgenForConditionalGeneration model, LoraSection config) {
+        return apply(model, config, 1.0);
+    }
+
+    /** As {@link #apply(MusicgenForConditionalGeneration, LoraSection)}, each delta scaled by {@code weight} as well. */
+    static Lora apply(MusicgenForConditionalGeneration model, LoraSection config, double weight) {
         if (PointerScope.getInnerScope() != null) {
             throw new IllegalStateException("Lora.apply creates modules that live as long as the model: call it outside"
                     + " any PointerScope, like the model's constructor");
@@ -61,7 +66,7 @@ public final class Lora implements Adaptation {
         freezeAndCheckClean(model);
         List<LoraLayer> layers = new ArrayList<>();
         for (String path : targets) {
-            layers.add(new LoraLayer(path, linears.get(path), config));
+            layers.add(new LoraLayer(path, linears.get(path), config, weight));
         }
         return new Lora(config, layers);
     }

@@ -10,7 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * A low-rank update on one frozen Linear: y = x·Wᵀ + b + scale · B(A(dropout(x))), A [r, in], B [out, r].
+ * A low-rank update on one frozen Linear: y = x·Wᵀ + b + scale · B(A(dropout(x))), A [r, in], B [out, r]; scale is the
+ * config's (alpha / r) times the weight the adapter is applied with (1 unless generation composes adapters).
  *
  * <p>A and B are {@link Linear}s without bias registered on the adapted Linear as {@code lora_A} and {@code lora_B}, so
  * their state-dict names are {@code <path>.lora_A.weight} and {@code <path>.lora_B.weight}: PEFT's saved names without
@@ -31,10 +32,11 @@ public final class LoraLayer {
     private boolean merged;
     private boolean removed;
 
-    LoraLayer(String path, Linear base, LoraSection config) {
+    /** @param weight multiplies the configured scale: 1 trains and applies the adapter as configured */
+    LoraLayer(String path, Linear base, LoraSection config, double weight) {
         this.path = path;
         this.base = base;
-        this.scale = config.scale();
+        this.scale = config.scale() * weight;
         this.dropout = config.dropout();
         long in = base.inFeatures();
         long out = base.outFeatures();

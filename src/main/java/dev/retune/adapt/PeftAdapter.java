@@ -117,6 +117,56 @@ public final class PeftAdapter {
      * selects, with the shape r and that Linear imply, and each adapted Linear must find both its weights.
      */
     public static Lora applyTo(MusicgenForConditionalGeneration model, Path dir) {
+        return applyTo(model, dir, 1.0);
+    }
+
+    /**
+     * As {@link #applyTo(MusicgenForConditionalGeneration, Path)}, with every delta scaled by {@code weight} (≥ 0): 1
+     * is the adapter as trained, 0 computes the base model's outputs, values between scale its effect.
+     */
+    public static Lora applyTo(MusicgenForConditionalGeneration model, Path dir, double weight) {
+        if (!(weight >= 0) || Double.isInfinite(weight)) {
+            throw new IllegalArgumentException("adapter weight: expected a finite number ≥ 0, found " + weight);
+        }
+        LoadedAdapter adapter = checked(model, dir);
+        Lora lora = Lora.apply(model, adapter.config(), weight);
+        Map<String, Tensor> trainable = lora.trainable();
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            adapter.weights().forEach((name, value) -> trainable.get(name).copy_(value));
+        }
+        return lora;
+    }
+
+    /**
+     * Composes several adapters on {@code model}: each adapter's delta scaled by its weight, all of them summed. One
+     * adapter of weight &gt; 0 stays a delta beside the frozen weights ({@link #applyTo}: with weight 1 exactly the
+     * adapter alone); with two or more, each is folded into the base weights in turn (W += Σ wᵢ · scaleᵢ · Bᵢ·Aᵢ),
+     * since a Linear carries one adapter at a time. An adapter of weight 0 is read and checked against the model like
+     * the others, then left off, so the model is exactly the base model where every weight is 0.
+     *
+     * @param weights one per adapter, each finite and ≥ 0
+     */
+    public static void compose(MusicgenForConditionalGeneration model, List<Path> dirs, List<Double> weights) {
+        if (dirs.size() != weights.size()) {
+            throw new IllegalArgumentException(dirs.size() + " adapters but " + weights.size() + " weights");
+        }
+        List<Integer> active = new ArrayList<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            checked(model, dirs.get(i));
+            if (weights.get(i) > 0) {
+                active.add(i);
+            }
+        }
+        for (int i : active) {
+            Lora lora = applyTo(model, dirs.get(i), weights.get(i));
+            if (active.size() > 1) {
+                lora.mergeIntoBase();
+            }
+        }
+    }
+
+    /** The adapter of {@code dir}, read and checked against {@code model} (see {@link #applyTo}); the model is untouched. */
+    private static LoadedAdapter checked(MusicgenForConditionalGeneration model, Path dir) {
         LoadedAdapter adapter = read(dir);
         Path weightsFile = dir.resolve(WEIGHTS_FILE);
         Map<String, long[]> expected = expectedShapes(model, adapter.config(), dir.resolve(CONFIG_FILE));
@@ -141,13 +191,7 @@ public final class PeftAdapter {
         if (!problems.isEmpty()) {
             throw new ModelException(weightsFile + ": " + String.join("; ", problems));
         }
-
-        Lora lora = Lora.apply(model, adapter.config());
-        Map<String, Tensor> trainable = lora.trainable();
-        try (NoGradGuard noGrad = new NoGradGuard()) {
-            adapter.weights().forEach((name, value) -> trainable.get(name).copy_(value));
-        }
-        return lora;
+        return adapter;
     }
 
     /** State-dict name → shape of every A and B that {@code config} would create on {@code model}. */

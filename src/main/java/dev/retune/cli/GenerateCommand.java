@@ -10,6 +10,8 @@ import dev.retune.generate.GenerationRequest;
 import dev.retune.generate.InvalidRequestException;
 import dev.retune.generate.ModelLocation;
 import dev.retune.generate.SamplerOptions;
+import dev.retune.generate.Weighted;
+import dev.retune.generate.WeightedSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +35,10 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
             "  retune generate --model models/tiny --prompt \"warm analog pad, slow\" --duration 4 --out pad.wav",
             "  retune generate --run runs/demo --prompts prompts.txt --batch-size 8 --out-dir out/",
-            "  retune generate --model /path/to/musicgen-small --adapter runs/lora/adapter --prompt \"lo-fi beat\" --out beat.flac"})
+            "  retune generate --model /path/to/musicgen-small --adapter runs/lora/adapter --prompt \"lo-fi beat\" --out beat.flac",
+            "  retune generate --model models/tiny --adapter runs/a/adapter:0.5 --adapter runs/b/adapter:0.5 --prompt \"pad\" --out ab.wav",
+            "  retune generate --model models/tiny --blend runs/demo@best:0.3 --prompt \"pad\" --out blend.wav",
+            "  retune generate --run runs/music --mix models/tiny+runs/sfx/adapter:0.25 --prompt \"rain on a tin roof\" --out hybrid.wav"})
 final class GenerateCommand implements Callable<Integer> {
 
     static final class Source {
@@ -47,8 +52,22 @@ final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter folder to apply on --model (repeatable).")
-    List<Path> adapters = new ArrayList<>();
+    @Option(names = "--adapter", paramLabel = "DIR[:WEIGHT]",
+            description = {"PEFT (LoRA) adapter folder to apply on --model (repeatable). WEIGHT (≥ 0, default 1) scales its delta; "
+                    + "several adapters' scaled deltas are summed; 0 leaves it off (exactly the base model).",
+                "The number after the LAST ':' is the weight, so a folder whose name holds ':' still works (write DIR:1 when the name ends in ':NUMBER')."})
+    List<String> adapters = new ArrayList<>();
+
+    @Option(names = "--blend", paramLabel = "SOURCE:WEIGHT",
+            description = {"Blend another source token by token (repeatable): at each step the next token is drawn from Σ wᵢ·log pᵢ "
+                    + "(each source guided by --cfg on its own), the main source weighing 1 − Σ WEIGHT; WEIGHT in [0, 1].",
+                "SOURCE is written as evaluate's --source: PATH[@best|latest|STEP][+ADAPTER[:W]...]; it must share the main source's codec and tokenizer."})
+    List<String> blends = new ArrayList<>();
+
+    @Option(names = "--mix", paramLabel = "SOURCE:FACTOR",
+            description = "Hybrid generation: generate with SOURCE too (same prompts and seed), match its loudness (EBU R128) to the main "
+                    + "generation's and write (1 − FACTOR)·main + FACTOR·other, FACTOR in [0, 1]; the gain never lifts a peak above full scale. Not with --blend.")
+    String mix;
 
     @Option(names = "--checkpoint", paramLabel = "WHICH", converter = CheckpointOption.class,
             description = "With --run: best, latest or a step number (default: best when the run has one, else latest).")
@@ -127,9 +146,18 @@ final class GenerateCommand implements Callable<Integer> {
     /** The options as a request: a value the library rejects is a usage error naming the option. */
     private GenerationRequest request() {
         try {
-            return new GenerationRequest(new ModelLocation(source.model, adapters, source.run, checkpoint), deviceKind, prompts,
+            List<Path> adapterDirs = new ArrayList<>();
+            List<Double> weights = new ArrayList<>();
+            for (String adapter : adapters) {
+                Weighted weighted = Weighted.parse("--adapter", adapter, 1.0);
+                adapterDirs.add(Path.of(weighted.target()));
+                weights.add(weighted.weight());
+            }
+            return new GenerationRequest(new ModelLocation(source.model, adapterDirs, weights, source.run, checkpoint), deviceKind, prompts,
                     promptFile, new SamplerOptions(temperature, topK, topP, cfg, samplingKernel), seed, duration, continueFrom,
-                    batchSize, new GenerationRequest.Output(out, outDir, format));
+                    batchSize, new GenerationRequest.Output(out, outDir, format),
+                    blends.stream().map(blend -> WeightedSource.parse("--blend", blend)).toList(),
+                    mix == null ? null : WeightedSource.parse("--mix", mix));
         } catch (InvalidRequestException e) {
             throw usage(e.getMessage());
         }

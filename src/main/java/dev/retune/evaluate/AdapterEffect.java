@@ -224,7 +224,7 @@ public final class AdapterEffect {
 
     private static ModelLocation normalized(ModelLocation location) {
         return new ModelLocation(absolute(location.folder()), location.adapters().stream().map(AdapterEffect::absolute).toList(),
-                absolute(location.run()), location.folder() == null ? location.checkpoint() : null);
+                location.adapterWeights(), absolute(location.run()), location.folder() == null ? location.checkpoint() : null);
     }
 
     private static Path absolute(Path path) {
@@ -233,7 +233,7 @@ public final class AdapterEffect {
 
     private static String describe(ModelLocation location) {
         return location.run() != null ? "run " + location.run()
-                : "model " + location.folder() + (location.adapters().isEmpty() ? "" : " + adapters " + location.adapters());
+                : "model " + location.folder() + (location.adapters().isEmpty() ? "" : " + adapters " + location.describeAdapters());
     }
 
     /** The audio files of {@code clips} of {@code config}'s dataset, in the dataset's order. */

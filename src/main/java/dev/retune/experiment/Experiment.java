@@ -65,6 +65,10 @@ public final class Experiment {
         config.complete(name);
         Map<String, ModelLocation> sources = new LinkedHashMap<>();
         config.sources().forEach((source, spec) -> sources.put(source, ExperimentSource.parse(source, spec)));
+        config.parameterSets().forEach((set, parameters) -> {
+            parameters.blends(set); // what blend and mix name is checked before the first sample
+            parameters.mixed(set);
+        });
         ExperimentPlan plan = ExperimentPlan.of(config);
         ExperimentLog log = ExperimentLog.open(out);
         removeResults(out);
@@ -131,7 +135,8 @@ public final class Experiment {
         }
         GenerationRequest request = new GenerationRequest(source, DeviceConfig.Kind.AUTO, List.of(item.prompt()), null,
                 new SamplerOptions(parameters.temperature(), parameters.topK(), parameters.topP(), parameters.cfg(), KernelsConfig.Mode.AUTO),
-                item.seed(), parameters.duration(), null, 1, GenerationRequest.Output.file(audio));
+                item.seed(), parameters.duration(), null, 1, GenerationRequest.Output.file(audio), parameters.blends(item.parameterSet()),
+                parameters.mixed(item.parameterSet()));
         AtomicReference<GeneratedAudio> written = new AtomicReference<>();
         try {
             Generation.run(request, written::set, ProgressListener.NONE, stop);

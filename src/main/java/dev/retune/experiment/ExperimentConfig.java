@@ -1,10 +1,13 @@
 package dev.retune.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.retune.config.ConfigException;
 import dev.retune.config.ConfigLoader;
 import dev.retune.data.AudioEncoder;
 import dev.retune.generate.GenerationRequest;
+import dev.retune.generate.InvalidRequestException;
+import dev.retune.generate.WeightedSource;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,7 +22,7 @@ import java.util.regex.Pattern;
  * key, or a value out of range, is a {@link ConfigException} naming the file, line and key. Relative paths (sources,
  * prompt files, {@code out}) are taken from the current folder, as in training configs.
  *
- * @param sources        named models: {@code PATH[@best|latest|STEP][+ADAPTER...]} ({@link ExperimentSource})
+ * @param sources        named models: {@code PATH[@best|latest|STEP][+ADAPTER[:WEIGHT]...]} ({@link ExperimentSource})
  * @param promptSets     named prompt sets: a list of prompts, or the path of a text or CSV prompts file
  * @param parameterSets  named generation settings
  * @param samples        samples per source × parameter set × prompt (≥ 1; default 1)
@@ -77,8 +80,13 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
      * @param topP        default 0 (off)
      * @param cfg         classifier-free guidance scale, default 3.0 (1 = off)
      * @param seedPolicy  how a sample's seed is derived (default independent)
+     * @param blend       a source blended token by token, {@code SPEC:WEIGHT} as {@code retune generate --blend} takes it
+     *                    (null: none)
+     * @param mix         a source generated too and mixed into the audio, {@code SPEC:FACTOR} as {@code --mix} (null: none)
      */
-    public record ParameterSet(Double duration, Double temperature, Integer topK, Double topP, Double cfg, SeedPolicy seedPolicy) {
+    public record ParameterSet(Double duration, Double temperature, Integer topK, Double topP, Double cfg, SeedPolicy seedPolicy,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) String blend,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) String mix) {
 
         public ParameterSet {
             duration = duration == null ? 10.0 : duration;
@@ -87,6 +95,29 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
             topP = topP == null ? 0.0 : topP;
             cfg = cfg == null ? 3.0 : cfg;
             seedPolicy = seedPolicy == null ? SeedPolicy.INDEPENDENT : seedPolicy;
+        }
+
+        /** A set without blending or mixing. */
+        public ParameterSet(Double duration, Double temperature, Integer topK, Double topP, Double cfg, SeedPolicy seedPolicy) {
+            this(duration, temperature, topK, topP, cfg, seedPolicy, null, null);
+        }
+
+        /** {@code blend} and {@code mix} as a request takes them; what they name must exist. */
+        List<WeightedSource> blends(String name) {
+            return blend == null ? List.of() : List.of(composed(name, "blend", blend));
+        }
+
+        WeightedSource mixed(String name) {
+            return mix == null ? null : composed(name, "mix", mix);
+        }
+
+        private static WeightedSource composed(String name, String key, String value) {
+            String full = "parameter_sets." + name + "." + key;
+            try {
+                return WeightedSource.parse(full, value);
+            } catch (InvalidRequestException e) {
+                throw new ConfigException(e.getMessage(), full);
+            }
         }
     }
 
@@ -172,6 +203,10 @@ public record ExperimentConfig(Map<String, String> sources, Map<String, Object> 
         }
         if (!(set.cfg() > 0) || set.cfg().isInfinite()) {
             throw new ConfigException(key + "cfg must be a finite number > 0 (1 = off), found " + set.cfg(), key + "cfg");
+        }
+        if (set.blend() != null && set.mix() != null) {
+            throw new ConfigException(key + "blend and " + key + "mix cannot be combined: mix mixes two finished generations, blend "
+                    + "combines sources inside one", key + "blend", key + "mix");
         }
     }
 

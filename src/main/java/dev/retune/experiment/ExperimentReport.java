@@ -58,9 +58,20 @@ final class ExperimentReport {
     private static String settings(ExperimentResult result) {
         MarkdownTable sources = new MarkdownTable(List.of("source", "model"));
         result.sources().forEach((name, spec) -> sources.row(List.of(name, spec)));
-        MarkdownTable parameters = new MarkdownTable(List.of("parameter set", "duration (s)", "temperature", "top_k", "top_p", "cfg", "seeds"));
-        result.parameterSets().forEach((name, p) -> parameters.row(List.of(name, p.duration(), p.temperature(), p.topK(), p.topP(), p.cfg(),
-                p.seedPolicy().value())));
+        boolean composed = result.parameterSets().values().stream().anyMatch(p -> p.blend() != null || p.mix() != null);
+        List<String> header = new ArrayList<>(List.of("parameter set", "duration (s)", "temperature", "top_k", "top_p", "cfg", "seeds"));
+        if (composed) {
+            header.addAll(List.of("blend", "mix"));
+        }
+        MarkdownTable parameters = new MarkdownTable(header);
+        result.parameterSets().forEach((name, p) -> {
+            List<Object> row = new ArrayList<>(List.of(name, p.duration(), p.temperature(), p.topK(), p.topP(), p.cfg(), p.seedPolicy().value()));
+            if (composed) {
+                row.add(p.blend() == null ? "" : p.blend());
+                row.add(p.mix() == null ? "" : p.mix());
+            }
+            parameters.row(row);
+        });
         MarkdownTable prompts = new MarkdownTable(List.of("prompt set", "prompts"));
         result.promptSets().forEach((name, list) -> prompts.row(List.of(name, String.join("; ", list))));
         return sources + "\n" + parameters + "\n" + prompts + "\n";

@@ -5,9 +5,10 @@ import dev.retune.generate.InvalidRequestException;
 import dev.retune.generate.ModelLocation;
 
 /**
- * A source of an experiment file, {@code PATH[@CHECKPOINT][+ADAPTER...]} as the {@code --source} option of evaluate
- * writes it: a training run ({@code @best}, {@code @latest} or {@code @STEP}; default best, else latest) or a model
- * folder with PEFT adapters applied in order.
+ * A source of an experiment file, {@code PATH[@CHECKPOINT][+ADAPTER[:WEIGHT]...]} as the {@code --source} option of
+ * evaluate writes it: a training run ({@code @best}, {@code @latest} or {@code @STEP}; default best, else latest) or a
+ * model folder with PEFT adapters composed with their weights (default 1), so a grid of adapter weights is a list of
+ * sources.
  */
 final class ExperimentSource {
 

@@ -46,12 +46,20 @@ final class BatchGenerator {
     private final Settings settings;
     private final Tensor continuation;
     private final Sidecar.Settings sidecar;
+    private final List<Generator.Blended> blends;
 
     /**
      * @param continueFrom audio every output continues (null for none): the output is that audio plus the new frames
      * @param sidecar      what every sidecar says about the generation (settings, model identity)
      */
     BatchGenerator(ModelSource source, TextTokenizer tokenizer, Settings settings, Path continueFrom, Sidecar.Settings sidecar) {
+        this(source, List.of(), tokenizer, settings, continueFrom, sidecar);
+    }
+
+    /** As above, with {@code blends} combined into the source's choices at every step ({@link TokenBlend}). */
+    BatchGenerator(ModelSource source, List<Generator.Blended> blends, TextTokenizer tokenizer, Settings settings, Path continueFrom,
+                   Sidecar.Settings sidecar) {
+        this.blends = List.copyOf(blends);
         this.source = source;
         this.tokenizer = tokenizer;
         this.settings = settings;
@@ -95,7 +103,7 @@ final class BatchGenerator {
             double seconds;
             long samples;
             try (AudioOutput output = AudioOutput.open(source.model().audio_encoder, paths)) {
-                seconds = Generator.generateWindowed(source.model(), text.idsTensor(), text.maskTensor(), prompt,
+                seconds = Generator.generateWindowed(source.model(), blends, text.idsTensor(), text.maskTensor(), prompt,
                         settings.frames(), settings.sampler(), seed, ProgressListener.NONE, output::push);
                 output.finish();
                 samples = output.frames();

@@ -9,6 +9,8 @@ import dev.retune.model.Devices;
 import dev.retune.model.TextTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -49,6 +51,9 @@ public final class Generation {
      */
     public static Summary run(GenerationRequest request, Consumer<GeneratedAudio> written, ProgressListener progress, AtomicBoolean stop) {
         long count = check(request);
+        if (request.mix() != null) {
+            return WaveformMix.run(request, count, written, progress, stop);
+        }
         return generate(request, load(request.model(), request.device()), count, written, progress, stop);
     }
 
@@ -59,6 +64,9 @@ public final class Generation {
      */
     public static Summary run(GenerationRequest request, ModelSource model, Consumer<GeneratedAudio> written, ProgressListener progress,
                               AtomicBoolean stop) {
+        if (request.mix() != null) {
+            throw new IllegalArgumentException("a --mix request loads its two sources itself: run it with run(request, written, progress, stop)");
+        }
         return generate(request, model, check(request), written, progress, stop);
     }
 
@@ -77,9 +85,13 @@ public final class Generation {
                                     ProgressListener progress, AtomicBoolean stop) {
         int frames = frames(request.duration(), model);
         BatchGenerator.Settings settings = new BatchGenerator.Settings(frames, request.sampling(), request.seed(), request.batchSize());
+        List<Generator.Blended> blends = new ArrayList<>();
+        for (WeightedSource blend : request.blends()) {
+            blends.add(new Generator.Blended(TokenBlend.compatible(model, load(blend.source(), request.device()), "--blend " + blend.describe()), blend.weight()));
+        }
         try (TextTokenizer tokenizer = TextTokenizer.load(model.tokenizer());
              PromptReader prompts = PromptReader.open(request.prompts(), request.promptFile())) {
-            BatchGenerator generator = new BatchGenerator(model, tokenizer, settings, request.continueFrom(), sidecar(request, model, frames));
+            BatchGenerator generator = new BatchGenerator(model, blends, tokenizer, settings, request.continueFrom(), sidecar(request, model, frames));
             progress.update(0, count);
             return generator.run(prompts, request.output()::pathOf, stop, audio -> {
                 written.accept(audio);
@@ -119,6 +131,7 @@ public final class Generation {
         SamplerOptions sampling = request.sampling();
         return new Sidecar.Settings(model.identity(), model.checkpoint() == null ? null : model.checkpoint().step(), request.seed(),
                 request.batchSize(), request.duration(), frames, sampling.topK(), sampling.topP(), sampling.temperature(),
-                sampling.guidanceScale(), request.continueFrom() == null ? null : request.continueFrom().toString());
+                sampling.guidanceScale(), request.continueFrom() == null ? null : request.continueFrom().toString(),
+                request.blends().stream().map(WeightedSource::describe).toList(), null);
     }
 }

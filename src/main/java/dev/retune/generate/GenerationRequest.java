@@ -27,10 +27,14 @@ import java.util.Objects;
  * @param continueFrom audio every output continues (the output is that audio plus {@code duration} more); null for none
  * @param batchSize    prompts generated together (≥ 1): memory grows with it, not with the number of prompts
  * @param output       where the audio files (and their JSON sidecars) go
+ * @param blends       sources blended token by token into {@code model}'s choices ({@code --blend}; weights in [0, 1]
+ *                     summing to at most 1, the main source weighing the rest; see {@link TokenBlend}); null or empty: none
+ * @param mix          a second source generated with the same prompts and seed and mixed into the audio with this
+ *                     factor ({@code --mix}; see {@link WaveformMix}); null: none. Not together with {@code blends}.
  */
 public record GenerationRequest(ModelLocation model, DeviceConfig.Kind device, List<String> prompts, Path promptFile,
                                 SamplerOptions sampling, long seed, double duration, Path continueFrom, int batchSize,
-                                Output output) {
+                                Output output, List<WeightedSource> blends, WeightedSource mix) {
 
     /**
      * Longest duration, in seconds. Windows make any length possible, and the codec decodes and writes the audio a chunk
@@ -58,6 +62,26 @@ public record GenerationRequest(ModelLocation model, DeviceConfig.Kind device, L
         if (prompts.isEmpty() && promptFile == null) {
             throw new InvalidRequestException("give at least one --prompt or a --prompts file");
         }
+        blends = blends == null ? List.of() : List.copyOf(blends);
+        double blended = blends.stream().mapToDouble(WeightedSource::weight).sum();
+        if (blended > 1 + 1e-9) {
+            throw new InvalidRequestException("--blend weights sum to " + blended + "; at most 1 (the main source weighs 1 minus the sum)");
+        }
+        if (mix != null && !blends.isEmpty()) {
+            throw new InvalidRequestException("--mix and --blend cannot be combined: --mix mixes two finished generations, --blend "
+                    + "combines sources inside one; use one of them");
+        }
+    }
+
+    /** A request without blending or mixing. */
+    public GenerationRequest(ModelLocation model, DeviceConfig.Kind device, List<String> prompts, Path promptFile,
+                             SamplerOptions sampling, long seed, double duration, Path continueFrom, int batchSize, Output output) {
+        this(model, device, prompts, promptFile, sampling, seed, duration, continueFrom, batchSize, output, null, null);
+    }
+
+    /** This request with another model and output, and neither blends nor a mix: one side of a {@link WaveformMix}. */
+    GenerationRequest alone(ModelLocation source, Output to) {
+        return new GenerationRequest(source, device, prompts, promptFile, sampling, seed, duration, continueFrom, batchSize, to, null, null);
     }
 
     /**

@@ -4,9 +4,8 @@ import dev.retune.ProgressListener;
 import dev.retune.model.DecoderConfig;
 import dev.retune.model.DelayPattern;
 import dev.retune.model.KvCache;
-import dev.retune.model.MusicgenForCausalLM;
 import dev.retune.model.MusicgenForConditionalGeneration;
-import dev.retune.model.MusicgenForConditionalGeneration.Conditioning;
+import java.util.List;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -26,7 +25,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * classifier-free guidance when its scale is not 1 (conditional and null conditioning batched in one forward as
  * [cond; null]), samples K tokens and forces the delay pattern: codebook k holds the special token at delayed steps
  * s &lt; k and s ≥ frames + k, exactly the training layout of {@link DelayPattern#delay}. Reverting the pattern gives
- * codes [B, K, frames].
+ * codes [B, K, frames]. With {@link Blended} models, each step combines every model's guided log-probabilities
+ * ({@link TokenBlend}) before the draw.
  */
 public final class Generator {
 
@@ -51,6 +51,15 @@ public final class Generator {
      */
     public static GeneratorResult generate(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt,
             int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
+        return generate(model, List.of(), textIds, textMask, prompt, frames, options, seed, useCache, progress);
+    }
+
+    /**
+     * As above, with {@code blends} combined into {@code model}'s choices at every step ({@link TokenBlend}; empty: the
+     * model alone). Every blended model must share the model's codec and text tokenizer.
+     */
+    public static GeneratorResult generate(MusicgenForConditionalGeneration model, List<Blended> blends, Tensor textIds, Tensor textMask,
+            Tensor prompt, int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
         if (frames < 1) {
             throw new IllegalArgumentException("frames: expected ≥ 1, found " + frames);
         }
@@ -61,7 +70,8 @@ public final class Generator {
         int steps = promptFrames + frames + model.config().decoder().numCodebooks() - 1;
         long started = System.nanoTime();
         try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-            codes = generateDelayed(model, textIds, textMask, prompt, promptFrames + frames, options, seed, useCache, progress);
+            codes = generateDelayed(TokenBlend.of(model, blends), model.config().decoder(), textIds, textMask, prompt,
+                    promptFrames + frames, options, seed, useCache, progress);
             codes.retainReference();
         } finally {
             model.train(wasTraining);
@@ -87,6 +97,12 @@ public final class Generator {
      */
     public static double generateWindowed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask,
             Tensor prompt, int frames, SamplerOptions options, long seed, ProgressListener progress, Consumer<Tensor> output) {
+        return generateWindowed(model, List.of(), textIds, textMask, prompt, frames, options, seed, progress, output);
+    }
+
+    /** As above, with {@code blends} combined into {@code model}'s choices ({@link TokenBlend}). */
+    public static double generateWindowed(MusicgenForConditionalGeneration model, List<Blended> blends, Tensor textIds, Tensor textMask,
+            Tensor prompt, int frames, SamplerOptions options, long seed, ProgressListener progress, Consumer<Tensor> output) {
         int window = window(model.config().decoder());
         int keep = window * 2 / 5;
         if (prompt != null && prompt.size(2) > window - 1) {
@@ -102,7 +118,7 @@ public final class Generator {
                 try (PointerScope scope = new PointerScope()) {
                     int contextFrames = context == null ? 0 : (int) context.size(2);
                     int count = Math.min(window - contextFrames, frames - produced);
-                    GeneratorResult part = generate(model, textIds, textMask, context, count, options, seed + w, true, progress);
+                    GeneratorResult part = generate(model, blends, textIds, textMask, context, count, options, seed + w, true, progress);
                     Tensor fresh = part.codes().narrow(2, contextFrames, count); // [B, K, count]
                     output.accept(fresh);
                     Tensor joined = context == null ? fresh : cat(context, fresh, 2);
@@ -133,21 +149,13 @@ public final class Generator {
         }
     }
 
-    private static Tensor generateDelayed(MusicgenForConditionalGeneration model, Tensor textIds, Tensor textMask, Tensor prompt,
+    private static Tensor generateDelayed(TokenBlend blend, DecoderConfig config, Tensor textIds, Tensor textMask, Tensor prompt,
             int frames, SamplerOptions options, long seed, boolean useCache, ProgressListener progress) {
-        DecoderConfig config = model.config().decoder();
         int codebooks = config.numCodebooks();
         long special = config.specialToken();
         long batch = textIds.size(0);
         int steps = frames + codebooks - 1;
         DelayPattern pattern = new DelayPattern(codebooks, special);
-        Conditioning text = model.condition(textIds, textMask);
-        if (options.usesGuidance()) {
-            Conditioning none = text.nulled();
-            text = new Conditioning(cat(text.states(), none.states(), 0), cat(text.mask(), none.mask(), 0)); // [2B, ...]
-        }
-        Tensor states = text.states();
-        Tensor attentionMask = text.attentionMask();
         Tensor sequence = torch.full(new long[] {batch, codebooks, steps + 1}, new Scalar(special),
                 new TensorOptions(ScalarType.Long).device(new DeviceOptional(textIds.device()))); // [B, K, S + 1], BOS first
         Tensor forced = pattern.validMask(frames).logical_not().to(textIds.device(), ScalarType.Bool); // [K, S]
@@ -161,20 +169,10 @@ public final class Generator {
             promptDelayed = pattern.delay(padded); // [B, K, S]
             promptMask = pattern.validMask(promptFrames).to(textIds.device(), ScalarType.Bool); // [K, P + K − 1]
         }
-        Sampler sampler = new Sampler(options);
-        MusicgenForCausalLM lm = model.decoder;
-        try (KvCache cache = useCache ? KvCache.forDecoder(config, steps) : null) {
+        try (TokenBlend.Decoding decoding = blend.start(textIds, textMask, options, steps, useCache)) {
             for (int s = 0; s < steps; s++) {
                 try (PointerScope step = new PointerScope()) {
-                    Tensor logits; // [B', K, V] of the last step
-                    if (cache != null) {
-                        Tensor input = batched(sequence.narrow(2, s, 1), options); // [B', K, 1]
-                        logits = lm.forward(input, s, states, attentionMask, cache).select(2, 0);
-                    } else {
-                        Tensor input = batched(sequence.narrow(2, 0, s + 1), options); // [B', K, s + 1]
-                        logits = lm.forward(input, 0, states, attentionMask).select(2, s);
-                    }
-                    Tensor tokens = sampler.sample(logits, seed, s); // [B, K]
+                    Tensor tokens = decoding.sample(sequence, s, seed); // [B, K]
                     tokens = tokens.masked_fill(forced.select(1, s).unsqueeze(0), new Scalar(special));
                     if (promptMask != null && s < promptMask.size(1)) {
                         tokens = torch.where(promptMask.select(1, s).unsqueeze(0), promptDelayed.select(2, s), tokens);
@@ -187,13 +185,21 @@ public final class Generator {
         return pattern.revert(sequence.narrow(2, 1, steps)); // [B, K, frames]
     }
 
+    /**
+     * A model whose next-token log-probabilities are combined with the main model's at every step.
+     *
+     * @param model  a model that shares the main model's codec and text tokenizer
+     * @param weight its weight in the product of experts, in [0, 1]; the main model's weight is 1 − Σ blended weights
+     */
+    public record Blended(MusicgenForConditionalGeneration model, double weight) {}
+
     /** [B, K, n] → [2B, K, n] when guidance batches the null condition, else unchanged. */
-    private static Tensor batched(Tensor ids, SamplerOptions options) {
+    static Tensor batched(Tensor ids, SamplerOptions options) {
         return options.usesGuidance() ? cat(ids, ids, 0) : ids;
     }
 
     /** a and b joined along {@code dim}. */
-    private static Tensor cat(Tensor a, Tensor b, long dim) {
+    static Tensor cat(Tensor a, Tensor b, long dim) {
         TensorVector both = new TensorVector();
         both.push_back(a);
         both.push_back(b);

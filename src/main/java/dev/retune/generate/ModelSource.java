@@ -8,7 +8,6 @@ import dev.retune.model.MusicgenForConditionalGeneration;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -29,21 +28,20 @@ public record ModelSource(MusicgenForConditionalGeneration model, Path tokenizer
 
     /** The model {@code location} names, on {@code device}. */
     public static ModelSource load(ModelLocation location, Device device) {
-        return location.run() == null ? folder(location.folder(), location.adapters(), device)
-                : run(location.run(), location.checkpoint(), device);
+        if (location.run() != null) {
+            return run(location.run(), location.checkpoint(), device);
+        }
+        MusicgenForConditionalGeneration model = ModelFolder.load(location.folder(), ScalarType.Float, device).model();
+        PeftAdapter.compose(model, location.adapters(), location.adapterWeights());
+        model.train(false);
+        List<String> adapters = location.describeAdapters();
+        return new ModelSource(model, location.folder().resolve(ModelFolder.TOKENIZER),
+                "model " + location.folder() + (adapters.isEmpty() ? "" : " + adapters " + adapters), null, location.folder(), null);
     }
 
-    /** A model folder, with zero or more PEFT adapter folders applied in order. */
+    /** A model folder, with zero or more PEFT adapter folders applied in order, each with weight 1. */
     public static ModelSource folder(Path dir, List<Path> adapters, Device device) {
-        MusicgenForConditionalGeneration model = ModelFolder.load(dir, ScalarType.Float, device).model();
-        List<String> names = new ArrayList<>();
-        for (Path adapter : adapters) {
-            PeftAdapter.applyTo(model, adapter);
-            names.add(adapter.toString());
-        }
-        model.train(false);
-        return new ModelSource(model, dir.resolve(ModelFolder.TOKENIZER), "model " + dir + (names.isEmpty() ? "" : " + adapters " + names),
-                null, dir, null);
+        return load(ModelLocation.folder(dir, adapters), device);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.retune.data.FileHash;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,9 +31,40 @@ public record Sidecar(String prompt, Settings settings, String file, int sampleR
      * @param duration       the seconds of new audio asked for
      * @param frames         the new codec frames generated per prompt
      * @param continues      the audio file continued (null for none)
+     * @param blend          the sources blended token by token, each {@code SPEC:WEIGHT} (empty: none)
+     * @param mix            the second generation mixed into the audio (null: none)
      */
     public record Settings(String source, Long checkpointStep, long seed, int batchSize, double duration, int frames,
-                           int topK, double topP, double temperature, double cfg, String continues) {}
+                           int topK, double topP, double temperature, double cfg, String continues, List<String> blend, Mix mix) {
+
+        public Settings {
+            blend = blend == null ? List.of() : List.copyOf(blend);
+        }
+
+        /** Settings of a generation without blending or mixing. */
+        public Settings(String source, Long checkpointStep, long seed, int batchSize, double duration, int frames,
+                        int topK, double topP, double temperature, double cfg, String continues) {
+            this(source, checkpointStep, seed, batchSize, duration, frames, topK, topP, temperature, cfg, continues, null, null);
+        }
+
+        /** These settings with {@code mix}. */
+        Settings mixed(Mix mix) {
+            return new Settings(source, checkpointStep, seed, batchSize, duration, frames, topK, topP, temperature, cfg, continues, blend, mix);
+        }
+    }
+
+    /**
+     * How a {@code --mix} file was made from two generations ({@link WaveformMix}): out = (1 − factor) · main + factor ·
+     * gain · other.
+     *
+     * @param source    the other source, as its spec
+     * @param factor    the mix factor in [0, 1]
+     * @param mainLufs  the main generation's integrated loudness (null: silent, below the −70 LUFS gate)
+     * @param otherLufs the other generation's, before the gain
+     * @param gainDb    the gain put on the other generation: the loudness difference, lowered where it would push the
+     *                  other's sample peak above full scale
+     */
+    public record Mix(String source, double factor, Double mainLufs, Double otherLufs, double gainDb) {}
 
     /** Describes the finished audio {@code file} of {@code samples} samples, reading it back for its hash. */
     static Sidecar of(Path file, String prompt, Settings settings, int sampleRate, long samples) {
@@ -61,6 +93,18 @@ public record Sidecar(String prompt, Settings settings, String file, int sampleR
         fields.put("cfg", settings.cfg());
         if (settings.continues() != null) {
             fields.put("continues", settings.continues());
+        }
+        if (!settings.blend().isEmpty()) {
+            fields.put("blend", settings.blend());
+        }
+        if (settings.mix() != null) {
+            Map<String, Object> mix = new LinkedHashMap<>();
+            mix.put("source", settings.mix().source());
+            mix.put("factor", settings.mix().factor());
+            mix.put("main_lufs", settings.mix().mainLufs());
+            mix.put("other_lufs", settings.mix().otherLufs());
+            mix.put("gain_db", settings.mix().gainDb());
+            fields.put("mix", mix);
         }
         fields.put("file", file);
         fields.put("sample_rate", sampleRate);

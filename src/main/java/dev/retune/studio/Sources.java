@@ -4,6 +4,7 @@ import dev.retune.RetuneException;
 import dev.retune.adapt.PeftAdapter;
 import dev.retune.generate.InvalidRequestException;
 import dev.retune.generate.ModelLocation;
+import dev.retune.generate.Weighted;
 import dev.retune.model.ModelFolder;
 import dev.retune.run.Checkpointer;
 import dev.retune.run.RunFolder;
@@ -114,10 +115,15 @@ final class Sources {
             base = base.substring(0, at);
         }
         StringBuilder real = new StringBuilder(real(field, base)).append(checkpoint);
-        for (int i = 1; i < parts.length; i++) {
-            real.append('+').append(parts[i].isBlank() ? "" : real(field, parts[i]));
-        }
         try {
+            for (int i = 1; i < parts.length; i++) {
+                if (parts[i].isBlank()) {
+                    real.append('+');
+                    continue;
+                }
+                Weighted adapter = Weighted.parse("adapter", parts[i], 1.0); // DIR[:WEIGHT]
+                real.append('+').append(real(field, adapter.target())).append(':').append(adapter.weight());
+            }
             return new Resolved(given, ModelLocation.parse(real.toString()));
         } catch (InvalidRequestException e) {
             throw StudioException.badRequest(field + " '" + given + "': " + e.getMessage());

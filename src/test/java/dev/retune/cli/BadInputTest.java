@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -80,7 +81,8 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory()).flatMap(List::stream);
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory(), composition())
+                .flatMap(List::stream);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -139,6 +141,35 @@ class BadInputTest {
                 row("a memory fraction above 1", 3, "device.memory_fraction must be in (0, 1], found 1.5",
                         "plan", "{config}", "--set", "device.memory_fraction=1.5"),
                 row("bench memory of a single step", 2, "--steps at least 2, found 64, 1 and 1", "bench", "memory", "--steps", "1"));
+    }
+
+    // ---- composition at generation: --adapter DIR:WEIGHT, --blend, --mix --------------------------------------------
+
+    static List<Case> composition() {
+        return List.of(
+                row("--adapter weight negative", 2, ":-1: the weight must be a finite number ≥ 0, found -1.0", gen("--adapter", "{case}/a:-1")),
+                row("--adapter weight NaN", 2, ":NaN: the weight is not a number (NaN)", gen("--adapter", "{case}/a:NaN")),
+                row("--adapter weight not a number", 2, ":half: 'half' after the last ':' is not a weight", gen("--adapter", "{case}:half")),
+                row("--blend without a weight", 2, "--blend {tiny}: expected SOURCE:WEIGHT, found no ':'".replace("{tiny}", tiny.toString()),
+                        gen("--blend", "{tiny}")),
+                row("--blend weight above 1", 2, ":1.5: the weight must lie in [0, 1], found 1.5", gen("--blend", "{tiny}:1.5")),
+                row("--blend weights summing past 1", 2, "--blend weights sum to 1.2", gen("--blend", "{tiny}:0.6", "--blend", "{tiny}:0.6")),
+                row("--blend of another codec", 2, "cannot blend: its codec's weights differ from the main source's",
+                        caseDir -> saveTiny(caseDir.resolve("other"), 5, shared.resolve("tokenizer.json")), gen("--blend", "{case}/other:0.5")),
+                row("--blend with another text tokenizer file", 2, "cannot blend: its text tokenizer", caseDir -> {
+                    Path other = caseDir.resolve("other");
+                    saveTiny(other, 4, shared.resolve("tokenizer.json"));
+                    Files.writeString(other.resolve(ModelFolder.TOKENIZER), " \n", StandardOpenOption.APPEND); // same tokens, other bytes
+                }, gen("--blend", "{case}/other:0.5")),
+                row("--mix factor NaN", 2, "--mix {tiny}:nan: the weight is not a number (NaN)".replace("{tiny}", tiny.toString()), gen("--mix", "{tiny}:nan")),
+                row("--mix with --blend", 2, "--mix and --blend cannot be combined", gen("--mix", "{tiny}:0.5", "--blend", "{tiny}:0.5")));
+    }
+
+    /** The shared tiny model's architecture from {@code seed}, saved to {@code dir} with {@code tokenizer}. */
+    private static void saveTiny(Path dir, long seed, Path tokenizer) {
+        torch.manual_seed(seed);
+        ModelFolder.save(new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize())), dir,
+                ScalarType.Float, tokenizer);
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------

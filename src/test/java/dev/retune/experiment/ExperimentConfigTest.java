@@ -66,6 +66,7 @@ class ExperimentConfigTest {
             name with a slash          | 'calm:'                             | 'calm/x:'                            | 'line 5'  | prompt_sets.calm/x
             unknown measure            | 'seed: 3'                           | 'seed: 3\\nmetrics: [lufs, loudness]' | 'line 2' | loudness
             unknown format             | 'seed: 3'                           | 'seed: 3\\nformat: aiff'             | 'line 2'  | format
+            blend and mix together     | 'cfg: 3.0}'                         | 'cfg: 3.0, blend: "m:0.5", mix: "m:0.5"}' | 'line 7' | parameter_sets.baseline.blend
             """)
     void aMistakeIsAConfigExceptionNamingTheLineAndTheKey(String what, String valid, String wrong, String line, String key) throws Exception {
         String text = VALID.replace(valid, wrong.replace("\\n", "\n"));
@@ -112,6 +113,33 @@ class ExperimentConfigTest {
         assertEquals(ExperimentSeeds.of(3, "demo", "baseline", "warm pad", 1), seeds.get("demo/baseline/calm/p001-s001"));
         assertNotEquals(seeds.get("base/baseline/calm/p001-s001"), seeds.get("demo/baseline/calm/p001-s001"));
         assertEquals(16, new HashSet<>(seeds.values()).size() + 4, "only the 4 paired seeds of the second source repeat");
+    }
+
+    @Test
+    void theShippedAdapterWeightExperimentBlendsTheDemoRunFromZeroToOne() {
+        ExperimentConfig sweep = ExperimentConfig.load(Path.of("configs/experiments/adapter-weight.yaml"));
+
+        Map<String, String> blends = new LinkedHashMap<>();
+        sweep.parameterSets().forEach((name, p) -> blends.put(name, p.blend()));
+        assertEquals(List.of("runs/demo@best:0", "runs/demo@best:0.25", "runs/demo@best:0.5", "runs/demo@best:0.75", "runs/demo@best:1"),
+                List.copyOf(blends.values()));
+        sweep.parameterSets().values().forEach(p -> assertEquals(ExperimentConfig.SeedPolicy.PAIRED, p.seedPolicy(), "one seed per point"));
+        assertEquals(20, ExperimentPlan.of(sweep).size());
+    }
+
+    @Test
+    void aBlendOrMixThatNamesNoSourceIsNamedByItsKeyBeforeAnySampleIsMade() throws Exception {
+        ExperimentConfig config = ExperimentConfig.load(Files.writeString(dir.resolve("blend.yaml"),
+                VALID.replace("{seed_policy: paired}", "{seed_policy: paired, blend: \"" + dir.resolve("nothing") + ":0.5\"}")));
+        ExperimentConfig mixed = ExperimentConfig.load(Files.writeString(dir.resolve("mix.yaml"),
+                VALID.replace("{seed_policy: paired}", "{seed_policy: paired, mix: \"" + dir.resolve("nothing") + ":2\"}")));
+
+        ConfigException blend = assertThrows(ConfigException.class, () -> config.parameterSets().get("paired").blends("paired"));
+        ConfigException mix = assertThrows(ConfigException.class, () -> mixed.parameterSets().get("paired").mixed("paired"));
+
+        assertTrue(blend.getMessage().startsWith("parameter_sets.paired.blend " + dir.resolve("nothing") + ":0.5: "), blend.getMessage());
+        assertTrue(blend.getMessage().contains("neither a model folder"), blend.getMessage());
+        assertTrue(mix.getMessage().contains("the weight must lie in [0, 1], found 2.0"), mix.getMessage());
     }
 
     @Test
