@@ -4,6 +4,7 @@ import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioFormat;
 import dev.retune.data.AudioStream;
+import dev.retune.data.Loudness;
 import java.nio.file.Path;
 
 /**

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * Reference-free technical measures of one audio file, as {@link ClipAnalyzer} computes them; each component is named
  * as its JSON key. A measure the clip does not define is null: loudness and true peak of digital silence, spectral
  * shape when every frame is silent, tempo when no onsets recur, key when no pitched energy is found. The definitions
- * are in the classes that compute them: {@link Loudness}, {@link LevelStatistics}, {@link SpectralFeatures},
+ * are in the classes that compute them: {@link dev.retune.data.Loudness}, {@link LevelStatistics}, {@link SpectralFeatures},
  * {@link TempoEstimator}, {@link KeyEstimator}.
  *
  * @param file               the file as given

@@ -5,8 +5,8 @@ import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioEncoder;
 import dev.retune.data.AudioFormat;
+import dev.retune.data.Loudness;
 import dev.retune.data.WriteException;
-import dev.retune.evaluate.ClipAnalyzer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * out  = (1 − factor) · main + factor · gain · other
  * </pre>
  *
- * Loudness is {@code evaluate}'s integrated loudness (FFmpeg's EBU R128 meter, {@link ClipAnalyzer}). Against clipping:
+ * Loudness is {@code evaluate}'s integrated loudness (FFmpeg's EBU R128 meter, {@link Loudness}). Against clipping:
  * the gain never raises the other generation's peak above full scale, and a mix with a factor in [0, 1] is a convex
  * combination, whose peak is at most the larger of the two inputs' peaks, so mixing never clips a sample that neither
  * input clipped, and no limiter or normalisation changes the result. Factor 0 is the main generation's audio exactly,
@@ -75,8 +75,8 @@ final class WaveformMix {
         AudioFormat format = AudioDecoder.sourceFormat(main.file());
         Audio a = AudioDecoder.decode(main.file(), format);
         Audio b = AudioDecoder.decode(other.file(), format);
-        Double mainLufs = ClipAnalyzer.analyze(main.file()).lufs();
-        Double otherLufs = ClipAnalyzer.analyze(other.file()).lufs();
+        Double mainLufs = lufs(main.file());
+        Double otherLufs = lufs(other.file());
         double gain = gain(mainLufs, otherLufs, peak(b));
         double factor = request.mix().weight();
         AudioEncoder.encode(new Audio(mix(a.samples(), b.samples(), factor, gain), a.sampleRate()), file);
@@ -84,6 +84,12 @@ final class WaveformMix {
         Sidecar sidecar = Sidecar.of(file, described.prompt(), described.settings().mixed(mix), a.sampleRate(), a.frames());
         sidecar.writeNextTo(file);
         return new GeneratedAudio(main.index(), file, sidecar);
+    }
+
+    /** Integrated loudness as evaluate reports it: null for no audio or when every block was gated out (-70 LUFS). */
+    private static Double lufs(Path file) {
+        Loudness.Result r128 = Loudness.measure(file);
+        return r128 == null || r128.integratedLufs() <= -70 ? null : r128.integratedLufs();
     }
 
     /** The loudness-matching gain on the other generation, lowered so its peak stays at or below full scale. */

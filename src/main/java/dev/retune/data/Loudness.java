@@ -1,4 +1,4 @@
-package dev.retune.evaluate;
+package dev.retune.data;
 
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersink_get_frame;
 import static org.bytedeco.ffmpeg.global.avfilter.av_buffersrc_add_frame_flags;
@@ -20,8 +20,6 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.ffmpeg.global.avutil.av_opt_get_double;
 import static org.bytedeco.ffmpeg.global.avutil.av_strerror;
 
-import dev.retune.data.AudioException;
-import dev.retune.data.AudioFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.bytedeco.ffmpeg.avfilter.AVFilterContext;
@@ -39,11 +37,14 @@ import org.bytedeco.javacpp.FloatPointer;
  * to free the graph.
  *
  * <p>FFmpeg's own log is silenced by the data package's first FFmpeg call; open the audio before this graph.
+ * Evaluation's clip metrics and generation's loudness-matched mix both measure through it.
  */
-final class Loudness implements AutoCloseable {
+public final class Loudness implements AutoCloseable {
 
     /** Integrated loudness (LUFS; -70, the absolute gate, when every block was gated out) and true peak (dBTP). */
-    record Result(double integratedLufs, double truePeakDbtp) {}
+    public record Result(double integratedLufs, double truePeakDbtp) {}
+
+    private static final int BLOCK_FRAMES = 8192;
 
     private final Path file;
     private final AudioFormat format;
@@ -55,7 +56,7 @@ final class Loudness implements AutoCloseable {
     private final AVFrame output = av_frame_alloc();
     private long pts;
 
-    Loudness(Path file, AudioFormat format) {
+    public Loudness(Path file, AudioFormat format) {
         this.file = file;
         this.format = format;
         try {
@@ -75,8 +76,24 @@ final class Loudness implements AutoCloseable {
         }
     }
 
+    /**
+     * Measures a whole file, read block by block at its own rate (memory does not grow with its length); null when it
+     * holds no audio.
+     *
+     * @throws AudioException naming the file when it cannot be opened or decoded
+     */
+    public static Result measure(Path file) {
+        AudioFormat format = AudioDecoder.sourceFormat(file);
+        try (AudioStream stream = AudioDecoder.stream(file, format); Loudness loudness = new Loudness(file, format)) {
+            for (Audio block = stream.next(BLOCK_FRAMES); block.frames() > 0; block = stream.next(BLOCK_FRAMES)) {
+                loudness.add(block.samples(), block.frames());
+            }
+            return stream.position() == 0 ? null : loudness.finish();
+        }
+    }
+
     /** Measures frames [0, frames) of {@code block[c][n]} (the channels of {@code format}). */
-    void add(float[][] block, int frames) {
+    public void add(float[][] block, int frames) {
         if (frames == 0) {
             return;
         }
@@ -96,7 +113,7 @@ final class Loudness implements AutoCloseable {
     }
 
     /** Ends the stream and reads the filter's summary. */
-    Result finish() {
+    public Result finish() {
         check(av_buffersrc_add_frame_flags(source, null, 0), "cannot end the loudness filter's input");
         drain();
         return new Result(option("integrated"), option("true_peak"));
