@@ -80,7 +80,7 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory()).flatMap(List::stream);
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory(), gpuCheck()).flatMap(List::stream);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -120,7 +120,7 @@ class BadInputTest {
                         "train", "{config}", "--out", "{case}/run"),
                 row("a config whose model folder is missing", 3, "holds no model (config.json missing)",
                         "train", "{config}", "--set", "model.path={case}/none", "--set", "model.preset=null", "--out", "{case}/run"),
-                row("bench train with an unknown precision", 2, "--precision must be fp32 or bf16, found fp8",
+                row("bench train with an unknown precision", 2, "--precision must be fp32, bf16 or fp16, found fp8",
                         "bench", "train", "--precision", "fp8", "--steps", "1"),
                 row("bench generate with a guidance scale of 0", 2, "--cfg (guidance scale) must be a finite number > 0",
                         "bench", "generate", "--cfg", "0", "--seconds", "0.1")
@@ -139,6 +139,13 @@ class BadInputTest {
                 row("a memory fraction above 1", 3, "device.memory_fraction must be in (0, 1], found 1.5",
                         "plan", "{config}", "--set", "device.memory_fraction=1.5"),
                 row("bench memory of a single step", 2, "--steps at least 2, found 64, 1 and 1", "bench", "memory", "--steps", "1"));
+    }
+
+    static List<Case> gpuCheck() {
+        return List.of(
+                row("bench train on a TPU", 2, "Invalid value for option '--device'", "bench", "train", "--device", "tpu"),
+                row("bench train in fp16 on the CPU", 2, "--precision fp16 needs a CUDA device", "bench", "train", "--precision", "fp16", "--device", "cpu"),
+                row("bench gpu with a zero peak", 2, "--peak-tflops must be above 0, found 0.0", "bench", "gpu", "--dry-run", "--peak-tflops", "0"));
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
