@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check, in one run on a machine with one NVIDIA GPU (about 5 minutes on an H100):
+# The GPU check, in one run on a machine with one NVIDIA GPU (meant to take under 8 minutes; not yet timed on a GPU):
 #   1. the GPU, driver and date; builds the GPU flavour (-Pgpu) and checks that `retune --version` finds CUDA usable
 #   2. the kernel harness (native/run-gpu-tests.sh) and the Java kernel tests, CudaParityTest among them
 #   3-5. `retune bench gpu`: each kernel against its libtorch reference, a short LoRA and full fine-tune of the small

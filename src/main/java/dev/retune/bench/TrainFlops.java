@@ -8,9 +8,9 @@ import dev.retune.model.T5Config;
  * Model FLOPs of one training step, counted from the shapes, for MFU (FLOPs per step / step time / the GPU's peak).
  * Only matmuls count, as in PaLM's MFU: a [n, a] × [a, b] product is 2·n·a·b FLOPs; norms, softmax, activations,
  * embedding lookups and the loss are left out (a few % of the total). Attention's two products (QKᵀ and AV) count the
- * full S × S square, as the kernels compute it. Backward is twice the forward of what trains (one matmul for the
- * activation gradient, one for the weight gradient); a frozen matmul with trained layers below it costs the activation
- * half only.
+ * full S × S square: the causal mask saves no work in libtorch's attention. Backward is twice the forward of what
+ * trains (one matmul for the activation gradient, one for the weight gradient); a frozen matmul with trained layers
+ * below it costs the activation half only.
  *
  * <p>Per step, with n = B·S decoder positions and m = B·L text tokens:
  * <ul>
