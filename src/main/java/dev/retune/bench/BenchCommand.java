@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         subcommands = {DecodeBenchCommand.class, BenchModelCommand.class, BenchLoadCommand.class, BenchTrainCommand.class,
             BenchGenerateCommand.class, BenchKernelsCommand.class, BenchCodecCommand.class,
-            BenchPrepareCommand.class, BenchEvaluateCommand.class, BenchMemoryCommand.class},
+            BenchPrepareCommand.class, BenchEvaluateCommand.class, BenchMemoryCommand.class, BenchGpuCommand.class},
         footer = {"", "Examples:", "  retune bench decode", "  retune bench decode --minutes 2 --crops 100", "  retune bench model --preset small",
             "  retune bench codec"})
 public final class BenchCommand {

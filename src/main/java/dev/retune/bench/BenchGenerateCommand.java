@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 /** Generation speed of a preset with random weights: frames per second and × realtime, with or without the KV cache. */
 @Command(name = "generate",
         mixinStandardHelpOptions = true,
-        description = "Time generation (frames/s, x realtime) of a preset with random weights on CPU.",
+        description = "Time generation (frames/s, x realtime) of a preset with random weights on CPU or GPU.",
         footer = {"", "Examples:", "  retune bench generate --preset tiny --batch 4 --seconds 5",
             "  retune bench generate --preset small --seconds 2 --no-cache"})
 final class BenchGenerateCommand implements Callable<Integer> {
@@ -53,10 +53,26 @@ final class BenchGenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SamplerOptions options = new SamplerOptions(1.0, 250, 0, cfg, samplingKernel); // a bad value fails before any work
+        SamplerOptions options = samplerOptions(); // a bad value fails before any work
+        Device device = Devices.select(new DeviceConfig(deviceKind, null));
+        MusicgenConfig config = MusicgenConfig.preset(preset);
+        double framesPerSecond = framesPerSecond(device, options);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("| %s | %s | %d | %.0f s | %s | %s | %s | %.1f | %.2f |%n", preset, device.str().getString(), batch, seconds,
+                cfg == 1 ? "off" : "on " + cfg, noCache ? "no" : "yes", samplingKernel.value(), framesPerSecond, framesPerSecond * batch / config.audioEncoder().frameRate());
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    /** Top-k 250 at temperature 1 with {@code --cfg} and {@code --sampling-kernel}. */
+    SamplerOptions samplerOptions() {
+        return new SamplerOptions(1.0, 250, 0, cfg, samplingKernel);
+    }
+
+    /** Frames per second of one generation on {@code device} after a short warm-up. */
+    double framesPerSecond(Device device, SamplerOptions options) {
         torch.manual_seed(0);
         MusicgenConfig config = MusicgenConfig.preset(preset);
-        Device device = Devices.select(new DeviceConfig(deviceKind, null));
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         model.to(device, false);
         model.train(false);
@@ -65,10 +81,6 @@ final class BenchGenerateCommand implements Callable<Integer> {
         Tensor mask = torch.ones(batch, 12).to(device, torch.ScalarType.Long);
         Generator.generate(model, ids, mask, Math.min(frames, 20), options, 0, !noCache, ProgressListener.NONE); // warm-up
         GeneratorResult result = Generator.generate(model, ids, mask, frames, options, 1, !noCache, ProgressListener.NONE);
-        PrintWriter out = spec.commandLine().getOut();
-        out.printf("| %s | %s | %d | %.0f s | %s | %s | %s | %.1f | %.2f |%n", preset, device.str().getString(), batch, seconds,
-                cfg == 1 ? "off" : "on " + cfg, noCache ? "no" : "yes", samplingKernel.value(), result.framesPerSecond(), result.framesPerSecond() * batch / config.audioEncoder().frameRate());
-        out.flush();
-        return ExitCode.OK;
+        return result.framesPerSecond();
     }
 }

@@ -4,6 +4,7 @@ import dev.retune.ExitCode;
 import dev.retune.config.DeviceConfig;
 import dev.retune.config.KernelsConfig.Mode;
 import dev.retune.kernels.CodebookCrossEntropy;
+import dev.retune.kernels.KernelException;
 import dev.retune.kernels.MultiTensorAdamW;
 import dev.retune.kernels.SamplingStep;
 import dev.retune.model.Devices;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -57,21 +59,45 @@ final class BenchKernelsCommand implements Callable<Integer> {
 
     private Device device;
 
+    /**
+     * One case: medians of the reference and the kernel (forced on, so its self-check against the reference ran first).
+     *
+     * @param kernelMs    NaN when the kernel did not run: see {@code kernelError}
+     * @param kernelError null when the kernel ran; else why not (no CUDA device, or its self-check or launch failed)
+     */
+    record Timing(String name, String shape, String dtype, String device, double referenceMs, double referencePeakMb,
+                  double kernelMs, double kernelPeakMb, String kernelError) {}
+
     @Override
     public Integer call() {
-        device = Devices.select(new DeviceConfig(deviceKind, null));
-        MusicgenConfig config = MusicgenConfig.preset(preset);
-        int codebooks = config.decoder().numCodebooks();
-        int card = (int) config.decoder().vocabSize();
+        Device selected = Devices.select(new DeviceConfig(deviceKind, null));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("| kernel | shape | dtype | device | reference ms | kernel ms | speed-up | reference peak MB | kernel peak MB |%n");
         out.printf("|---|---|---|---|---|---|---|---|---|%n");
+        out.flush();
+        measure(selected, t -> {
+            boolean ran = t.kernelError() == null;
+            out.printf("| %s | %s | %s | %s | %.3f | %s | %s | %s | %s |%n", t.name(), t.shape(), t.dtype(), t.device(), t.referenceMs(),
+                    ran ? String.format("%.3f", t.kernelMs()) : "— (" + t.kernelError() + ")",
+                    ran ? String.format("%.2f×", t.referenceMs() / t.kernelMs()) : "—",
+                    t.referencePeakMb() < 0 ? "—" : String.format("%.1f", t.referencePeakMb()), ran ? String.format("%.1f", t.kernelPeakMb()) : "—");
+            out.flush();
+        });
+        return ExitCode.OK;
+    }
+
+    /** Times every case on {@code on}, handing each to {@code sink} as it is done. */
+    void measure(Device on, Consumer<Timing> sink) {
+        device = on;
+        MusicgenConfig config = MusicgenConfig.preset(preset);
+        int codebooks = config.decoder().numCodebooks();
+        int card = (int) config.decoder().vocabSize();
         for (ScalarType dtype : List.of(ScalarType.BFloat16, ScalarType.Float)) {
             long[] shape = {batch, codebooks, frames, card};
             Tensor logits = torch.randn(shape, options(ScalarType.Float)).mul(new Scalar(3.0)).to(dtype);
             Tensor targets = torch.randint(card, new long[] {batch, codebooks, frames}, options(ScalarType.Long));
             Tensor mask = torch.rand(new long[] {batch, codebooks, frames}, options(ScalarType.Float)).gt(new Scalar(0.05));
-            row(out, "codebook loss fwd+bwd", Arrays.toString(shape), dtype, mode -> {
+            row(sink, "codebook loss fwd+bwd", Arrays.toString(shape), dtype, mode -> {
                 new CodebookCrossEntropy(mode).forwardBackward(logits, targets, mask, 1.0);
             });
         }
@@ -95,7 +121,7 @@ final class BenchKernelsCommand implements Callable<Integer> {
             elements += p.numel();
         }
         long[] step = {0};
-        row(out, "AdamW step (LoRA r=" + loraRank + ")", tensors.size() + " tensors, " + elements / 1000 + " k elements", ScalarType.Float, mode -> {
+        row(sink, "AdamW step (LoRA r=" + loraRank + ")", tensors.size() + " tensors, " + elements / 1000 + " k elements", ScalarType.Float, mode -> {
             List<MultiTensorAdamW.Entry> entries = new ArrayList<>();
             for (Tensor[] t : tensors) {
                 entries.add(new MultiTensorAdamW.Entry(t[0], t[1], t[2], t[3], 1e-4, 0.01));
@@ -106,26 +132,30 @@ final class BenchKernelsCommand implements Callable<Integer> {
             Tensor cond = torch.randn(new long[] {batch, codebooks, card}, options(ScalarType.Float)).mul(new Scalar(2.0)).to(dtype);
             Tensor uncond = torch.randn(new long[] {batch, codebooks, card}, options(ScalarType.Float)).mul(new Scalar(2.0)).to(dtype);
             SamplingStep.Filter filter = new SamplingStep.Filter(3, 1, 250, 0);
-            row(out, "sampling step (CFG 3, top-k 250)", "[" + batch + ", " + codebooks + ", " + card + "] × 2", dtype, mode -> {
+            row(sink, "sampling step (CFG 3, top-k 250)", "[" + batch + ", " + codebooks + ", " + card + "] × 2", dtype, mode -> {
                 new SamplingStep(mode).sample(cond, uncond, filter, 1, step[0]++);
             });
         }
-        out.flush();
-        return ExitCode.OK;
     }
 
     private interface Case {
         void run(Mode mode);
     }
 
-    private void row(PrintWriter out, String name, String shape, ScalarType dtype, Case body) {
+    private void row(Consumer<Timing> sink, String name, String shape, ScalarType dtype, Case body) {
         double[] reference = measure(body, Mode.OFF);
-        double[] kernel = device.is_cuda() ? measure(body, Mode.ON) : null;
-        out.printf("| %s | %s | %s | %s | %.3f | %s | %s | %s | %s |%n", name, shape, dtype.name().toLowerCase(), device.str().getString(),
-                reference[0], kernel == null ? "— (needs CUDA)" : String.format("%.3f", kernel[0]),
-                kernel == null ? "—" : String.format("%.2f×", reference[0] / kernel[0]),
-                reference[1] < 0 ? "—" : String.format("%.1f", reference[1]), kernel == null ? "—" : String.format("%.1f", kernel[1]));
-        out.flush();
+        double[] kernel = {Double.NaN, Double.NaN};
+        String error = null;
+        if (!device.is_cuda()) {
+            error = "needs CUDA";
+        } else {
+            try {
+                kernel = measure(body, Mode.ON);
+            } catch (KernelException e) {
+                error = e.getMessage();
+            }
+        }
+        sink.accept(new Timing(name, shape, dtype.name().toLowerCase(), device.str().getString(), reference[0], reference[1], kernel[0], kernel[1], error));
     }
 
     /** {median ms, peak device MB above the memory in use before} of {@code iterations} calls. */

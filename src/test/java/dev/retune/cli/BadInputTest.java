@@ -81,7 +81,7 @@ class BadInputTest {
     }
 
     static Stream<Case> cases() {
-        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory(), composition())
+        return Stream.of(commandLine(), generate(), configs(), modelFiles(), datasets(), evaluate(), studio(), memory(), composition(), gpuCheck())
                 .flatMap(List::stream);
     }
 
@@ -122,7 +122,7 @@ class BadInputTest {
                         "train", "{config}", "--out", "{case}/run"),
                 row("a config whose model folder is missing", 3, "holds no model (config.json missing)",
                         "train", "{config}", "--set", "model.path={case}/none", "--set", "model.preset=null", "--out", "{case}/run"),
-                row("bench train with an unknown precision", 2, "--precision must be fp32 or bf16, found fp8",
+                row("bench train with an unknown precision", 2, "--precision must be fp32, bf16 or fp16, found fp8",
                         "bench", "train", "--precision", "fp8", "--steps", "1"),
                 row("bench generate with a guidance scale of 0", 2, "--cfg (guidance scale) must be a finite number > 0",
                         "bench", "generate", "--cfg", "0", "--seconds", "0.1")
@@ -170,6 +170,15 @@ class BadInputTest {
         torch.manual_seed(seed);
         ModelFolder.save(new MusicgenForConditionalGeneration(MusicgenConfig.preset("tiny", TinyTokenizer.vocabularySize())), dir,
                 ScalarType.Float, tokenizer);
+    }
+
+    // ---- the prepared GPU check: bench train --device / --precision fp16, bench gpu ----------------------------------
+
+    static List<Case> gpuCheck() {
+        return List.of(
+                row("bench train on a TPU", 2, "Invalid value for option '--device'", "bench", "train", "--device", "tpu"),
+                row("bench train in fp16 on the CPU", 2, "--precision fp16 needs a CUDA device", "bench", "train", "--precision", "fp16", "--device", "cpu"),
+                row("bench gpu with a zero peak", 2, "--peak-tflops must be above 0, found 0.0", "bench", "gpu", "--dry-run", "--peak-tflops", "0"));
     }
 
     // ---- retune evaluate ------------------------------------------------------------------------------------------
