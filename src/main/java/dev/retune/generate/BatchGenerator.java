@@ -71,28 +71,46 @@ final class BatchGenerator {
 
     /**
      * Generates every prompt, writes prompt i's audio to {@code files.apply(i)} and hands each file to {@code written}
-     * once it and its sidecar are in place. {@code stop} is looked at before each batch: once set, no further batch
-     * starts.
+     * once it and its sidecar are in place. {@code stop} is looked at before each batch and at every decoding step: a
+     * batch stopped midway writes nothing (its unfinished files are removed), so a long generation ends at once.
      */
     Generation.Summary run(Iterator<String> prompts, LongFunction<Path> files, AtomicBoolean stop, Consumer<GeneratedAudio> written) {
         long index = 0;
         double seconds = 0;
-        for (long batch = 0; !stop.get() && prompts.hasNext(); batch++) {
-            List<String> texts = new ArrayList<>(settings.batchSize());
-            while (texts.size() < settings.batchSize() && prompts.hasNext()) {
-                texts.add(prompts.next());
+        ProgressListener stepCheck = (done, total) -> {
+            if (stop.get()) {
+                throw new Stopped();
             }
-            seconds += generate(texts, index, settings.seed() + (batch << 32), files, written);
-            index += texts.size();
+        };
+        try {
+            for (long batch = 0; !stop.get() && prompts.hasNext(); batch++) {
+                List<String> texts = new ArrayList<>(settings.batchSize());
+                while (texts.size() < settings.batchSize() && prompts.hasNext()) {
+                    texts.add(prompts.next());
+                }
+                seconds += generate(texts, index, settings.seed() + (batch << 32), files, stepCheck, written);
+                index += texts.size();
+            }
+        } catch (Stopped stopped) {
+            // The batch in progress was abandoned; the summary counts the prompts written before it.
         }
         return new Generation.Summary(index, settings.frames(), seconds);
+    }
+
+    /** Thrown from the decoding loop's per-step callback once a stop is requested; ends the batch in progress. */
+    private static final class Stopped extends RuntimeException {
+
+        Stopped() {
+            super("generation stopped", null, false, false);
+        }
     }
 
     /**
      * One batch, with every tensor it makes freed at the end; returns the seconds spent generating tokens. The codes go
      * to the files window by window as they are generated.
      */
-    private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, Consumer<GeneratedAudio> written) {
+    private double generate(List<String> texts, long first, long seed, LongFunction<Path> files, ProgressListener steps,
+                            Consumer<GeneratedAudio> written) {
         try (PointerScope scope = new PointerScope()) {
             TextTokenizer.Batch text = tokenizer.encode(texts, TextTokenizer.MAX_PROMPT_TOKENS);
             Tensor prompt = continuation == null ? null : continuation.repeat(texts.size(), 1, 1); // [B, K, P]
@@ -104,7 +122,7 @@ final class BatchGenerator {
             long samples;
             try (AudioOutput output = AudioOutput.open(source.model().audio_encoder, paths)) {
                 seconds = Generator.generateWindowed(source.model(), blends, text.idsTensor(), text.maskTensor(), prompt,
-                        settings.frames(), settings.sampler(), seed, ProgressListener.NONE, output::push);
+                        settings.frames(), settings.sampler(), seed, steps, output::push);
                 output.finish();
                 samples = output.frames();
             }

@@ -109,6 +109,35 @@ class GenerationTest {
     }
 
     @Test
+    void aStopRequestEndsABatchMidwayAndLeavesNoFileOfIt() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        GenerationRequest request = request(List.of("a long one"), null, 1, 60, 1, GenerationRequest.Output.folder(dir.resolve("midway"), null));
+        // 60 s is 3000 decoding steps of the tiny model: the stop comes while they run, set once the model is loaded.
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stop.set(true);
+        });
+        List<GeneratedAudio> results = new ArrayList<>();
+
+        Generation.Summary summary = Generation.run(request, results::add, (done, total) -> {
+            if (done == 0 && !stopper.isAlive()) {
+                stopper.start();
+            }
+        }, stop);
+        stopper.join();
+
+        assertEquals(0, summary.prompts());
+        assertTrue(results.isEmpty());
+        try (var files = Files.list(dir.resolve("midway"))) {
+            assertEquals(List.of(), files.toList(), "the abandoned batch's unfinished files are removed");
+        }
+    }
+
+    @Test
     void anInvalidRequestNamesTheOptionAndNothingIsWritten() {
         GenerationRequest.Output out = GenerationRequest.Output.file(dir.resolve("invalid.wav"));
 
