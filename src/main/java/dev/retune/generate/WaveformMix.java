@@ -5,6 +5,7 @@ import dev.retune.data.Audio;
 import dev.retune.data.AudioDecoder;
 import dev.retune.data.AudioEncoder;
 import dev.retune.data.AudioFormat;
+import dev.retune.data.AudioStream;
 import dev.retune.data.Loudness;
 import dev.retune.data.WriteException;
 import java.io.IOException;
@@ -33,11 +34,12 @@ import java.util.stream.Stream;
  * combination, whose peak is at most the larger of the two inputs' peaks, so mixing never clips a sample that neither
  * input clipped, and no limiter or normalisation changes the result. Factor 0 is the main generation's audio exactly,
  * factor 1 the other's times the gain. Each file's sidecar names both sources, the factor, both loudnesses and the gain;
- * the hidden folder is removed afterwards. A clip is held in memory while it is mixed (4 bytes per sample and channel).
+ * the hidden folder is removed afterwards. The clips are read and mixed block by block.
  */
 final class WaveformMix {
 
     private static final double FULL_SCALE = 1.0;
+    private static final int BLOCK_FRAMES = 8192;
 
     private WaveformMix() {}
 
@@ -69,19 +71,30 @@ final class WaveformMix {
         }
     }
 
-    /** Mixes one prompt's two generations into {@code file} and writes its sidecar. */
+    /**
+     * Mixes one prompt's two generations into {@code file} and writes its sidecar. Each file is read block by block
+     * (its peak, its loudness, then the mix), so memory does not grow with the length of the clips.
+     */
     private static GeneratedAudio mixOne(GenerationRequest request, GeneratedAudio main, GeneratedAudio other, Path file) {
         Sidecar described = main.sidecar();
         AudioFormat format = AudioDecoder.sourceFormat(main.file());
-        Audio a = AudioDecoder.decode(main.file(), format);
-        Audio b = AudioDecoder.decode(other.file(), format);
         Double mainLufs = lufs(main.file());
         Double otherLufs = lufs(other.file());
-        double gain = gain(mainLufs, otherLufs, peak(b));
+        double gain = gain(mainLufs, otherLufs, peak(other.file(), format));
         double factor = request.mix().weight();
-        AudioEncoder.encode(new Audio(mix(a.samples(), b.samples(), factor, gain), a.sampleRate()), file);
+        long frames;
+        try (AudioStream a = AudioDecoder.stream(main.file(), format);
+             AudioStream b = AudioDecoder.stream(other.file(), format);
+             AudioEncoder.Writer writer = AudioEncoder.open(file, format.channels(), format.sampleRate(), AudioEncoder.Options.DEFAULT)) {
+            for (Audio blockA = a.next(BLOCK_FRAMES); blockA.frames() > 0; blockA = a.next(BLOCK_FRAMES)) {
+                Audio blockB = b.next(blockA.frames());
+                writer.write(mix(blockA.samples(), blockB.samples(), factor, gain));
+            }
+            writer.finish();
+            frames = writer.frames();
+        }
         Sidecar.Mix mix = new Sidecar.Mix(request.mix().describe(), factor, mainLufs, otherLufs, 20 * Math.log10(gain));
-        Sidecar sidecar = Sidecar.of(file, described.prompt(), described.settings().mixed(mix), a.sampleRate(), a.frames());
+        Sidecar sidecar = Sidecar.of(file, described.prompt(), described.settings().mixed(mix), format.sampleRate(), frames);
         sidecar.writeNextTo(file);
         return new GeneratedAudio(main.index(), file, sidecar);
     }
@@ -118,11 +131,16 @@ final class WaveformMix {
         return out;
     }
 
-    private static double peak(Audio audio) {
+    /** The largest absolute sample of {@code file}, read block by block. */
+    private static double peak(Path file, AudioFormat format) {
         double peak = 0;
-        for (float[] channel : audio.samples()) {
-            for (float sample : channel) {
-                peak = Math.max(peak, Math.abs(sample));
+        try (AudioStream stream = AudioDecoder.stream(file, format)) {
+            for (Audio block = stream.next(BLOCK_FRAMES); block.frames() > 0; block = stream.next(BLOCK_FRAMES)) {
+                for (float[] channel : block.samples()) {
+                    for (int i = 0; i < block.frames(); i++) {
+                        peak = Math.max(peak, Math.abs(channel[i]));
+                    }
+                }
             }
         }
         return peak;
