@@ -65,6 +65,22 @@ class ScaledDotProductAttentionTest {
     }
 
     @Test
+    void mixedInputsUnderAutocastAlsoRunTheFloat32Kernel() {
+        // A LoRA delta leaves one projection float32 while the others are bf16: autocast would cast all to bf16.
+        Tensor[] in = inputs(4);
+        Tensor k = in[1].to(ScalarType.BFloat16);
+        Tensor v = in[2].to(ScalarType.BFloat16);
+        Tensor expected = float32Kernel(in[0], k, v, null, false).to(ScalarType.BFloat16);
+
+        torch.set_autocast_dtype(DeviceType.CPU, ScalarType.BFloat16);
+        torch.set_autocast_enabled(DeviceType.CPU, true);
+        Tensor out = ScaledDotProductAttention.apply(in[0], k, v, null, 0.0, false, null);
+
+        assertEquals(ScalarType.BFloat16, out.scalar_type().intern(), "autocast's dtype, as the kernel would give");
+        assertTrue(torch.equal(expected, out), "differs from the float32 kernel by " + maxDifference(expected, out));
+    }
+
+    @Test
     void anAdditiveBf16MaskAndTheGradientsFollowTheEquation() {
         Tensor[] in = inputs(2);
         Tensor q = in[0].to(ScalarType.BFloat16).set_requires_grad(true);
