@@ -1,10 +1,12 @@
 """Plain PyTorch eager training loop of a MusicGen-shaped decoder, the baseline for `retune bench train`.
 
 Same shapes as Retune's presets (tiny / small), same batch, same thread count, random tokens, AdamW, clip 1.0. Only
-the decoder LM trains; the text conditioning is a fixed random tensor (Retune's step also runs the frozen T5 encoder,
-which is cheap next to the decoder). Run with Debian's python3-torch:
+the decoder LM trains. By default the text conditioning is a fixed random tensor; with --text-encoder each step also
+runs, as Retune's does, a frozen T5-shaped encoder (the preset's width, layers, heads and ReLU feed-forward, a learned
+[H, L, L] position bias in place of T5's bucketed one) under no_grad, then the trainable projection to the decoder's
+width. Run with Debian's python3-torch:
 
-    /usr/bin/python3 docs/bench/pytorch_baseline.py --preset tiny --batch 4 --seconds 3 --steps 20 --threads 2 [--bf16]
+    /usr/bin/python3 docs/bench/pytorch_baseline.py --preset tiny --batch 4 --seconds 3 --steps 20 --threads 2 [--bf16] [--text-encoder]
 """
 import argparse
 import math
@@ -19,6 +21,63 @@ PRESETS = {  # hidden, layers, heads, ffn, vocab, text width
     "tiny": (64, 2, 4, 256, 256, 64),
     "small": (1024, 24, 16, 4096, 2048, 1024),
 }
+T5 = {  # width, key/value width per head, ffn, layers, heads (Retune's T5Config of the preset: tiny, t5-base)
+    "tiny": (32, 8, 64, 2, 4),
+    "small": (768, 64, 3072, 12, 12),
+}
+TEXT_TOKENS = 10
+TEXT_VOCAB = 32128
+
+
+class T5Norm(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + 1e-6)).type_as(x)
+
+
+class T5Layer(nn.Module):
+    def __init__(self, d, dkv, ffn, heads):
+        super().__init__()
+        self.heads, self.dkv = heads, dkv
+        self.n1, self.n2 = T5Norm(d), T5Norm(d)
+        self.q, self.k, self.v = (nn.Linear(d, heads * dkv, bias=False) for _ in range(3))
+        self.o = nn.Linear(heads * dkv, d, bias=False)
+        self.wi, self.wo = nn.Linear(d, ffn, bias=False), nn.Linear(ffn, d, bias=False)
+
+    def forward(self, x, bias):
+        b, l, _ = x.shape
+        h = self.n1(x)
+        split = lambda t: t.view(b, l, self.heads, self.dkv).transpose(1, 2)
+        scores = split(self.q(h)) @ split(self.k(h)).transpose(-1, -2) + bias  # T5: no 1/sqrt(d) scaling
+        out = (scores.float().softmax(-1).type_as(scores) @ split(self.v(h))).transpose(1, 2).reshape(b, l, -1)
+        x = x + self.o(out)
+        return x + self.wo(F.relu(self.wi(self.n2(x))))
+
+
+class TextEncoder(nn.Module):
+    """A frozen T5-shaped encoder and the trainable projection to the decoder's width."""
+
+    def __init__(self, preset, hidden):
+        super().__init__()
+        d, dkv, ffn, layers, heads = T5[preset]
+        self.embed = nn.Embedding(TEXT_VOCAB, d)
+        self.bias = nn.Parameter(torch.zeros(1, heads, TEXT_TOKENS, TEXT_TOKENS))
+        self.layers = nn.ModuleList(T5Layer(d, dkv, ffn, heads) for _ in range(layers))
+        self.norm = T5Norm(d)
+        for p in self.parameters():
+            p.requires_grad_(False)
+        self.project = nn.Linear(d, hidden)
+
+    def forward(self, ids):
+        with torch.no_grad():
+            x = self.embed(ids)
+            for layer in self.layers:
+                x = layer(x, self.bias)
+            x = self.norm(x)
+        return self.project(x)
 
 
 class Attention(nn.Module):
@@ -76,30 +135,34 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--bf16", action="store_true")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--text-encoder", action="store_true", help="run a frozen T5-shaped encoder every step, as Retune does")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     d, layers, heads, ffn, vocab, _ = PRESETS[a.preset]
     torch.manual_seed(0)
     model = Decoder(d, layers, heads, ffn, vocab).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    encoder = TextEncoder(a.preset, d).train() if a.text_encoder else None
+    trainable = list(model.parameters()) + ([p for p in encoder.parameters() if p.requires_grad] if encoder else [])
+    opt = torch.optim.AdamW(trainable, lr=1e-4)
     steps = round(a.seconds * 50) + 3
     ids = torch.randint(0, vocab, (a.batch, 4, steps))
-    text = torch.randn(a.batch, 10, d)
+    text = torch.randn(a.batch, TEXT_TOKENS, d)
+    text_ids = torch.randint(0, TEXT_VOCAB, (a.batch, TEXT_TOKENS))
     times = []
     for i in range(a.steps + 2):
         start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
-            logits = model(ids, text)
+            logits = model(ids, encoder(text_ids) if encoder else text)
         loss = F.cross_entropy(logits.float().reshape(-1, vocab), ids.reshape(-1))
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         opt.step()
         if i >= 2:
             times.append(time.perf_counter() - start)
     ms = statistics.median(times) * 1000
     tokens = a.batch * 4 * (steps - 3)
-    print(f"| {a.preset} | {'bf16' if a.bf16 else 'fp32'} | PyTorch {torch.__version__} eager | {torch.get_num_threads()} "
+    print(f"| {a.preset} | {'bf16' if a.bf16 else 'fp32'} | PyTorch {torch.__version__} eager{' + T5' if encoder else ''} | {torch.get_num_threads()} "
           f"| {ms:.0f} | {tokens / (ms / 1000):.0f} |")
 
 

@@ -41,7 +41,7 @@ final class Args {
     }
 
     static void sameShape(String call, String name, Tensor t, String otherName, Tensor other) {
-        if (!Arrays.equals(t.sizes().vec().get(), other.sizes().vec().get())) {
+        if (!t.is_same_size(other)) {
             throw bad(call, name + " has shape " + Arrays.toString(t.sizes().vec().get()) + " but " + otherName + " has "
                     + Arrays.toString(other.sizes().vec().get()));
         }
@@ -54,6 +54,9 @@ final class Args {
     }
 
     static void sameDevice(String call, String name, Tensor t, String otherName, Tensor other) {
+        if (t.is_cpu() && other.is_cpu()) {
+            return; // the common case, answered without building the devices' names
+        }
         if (!t.device().str().getString().equals(other.device().str().getString())) {
             throw bad(call, name + " is on " + t.device().str().getString() + " but " + otherName + " is on "
                     + other.device().str().getString());

@@ -5,11 +5,21 @@ import dev.retune.kernels.Kernels.Kernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Dispatcher;
+import org.bytedeco.pytorch.GenericList;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.IValueVector;
+import org.bytedeco.pytorch.OperatorHandle;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorType;
+import org.bytedeco.pytorch.Type;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
@@ -59,6 +69,8 @@ public final class MultiTensorAdamW {
         Tensor first = entries.get(0).param();
         if (Kernels.use(Kernel.ADAMW, mode, first, dtype -> selfCheck(first.device()))) {
             kernel(entries, hyper);
+        } else if (mode != Mode.OFF && first.is_cpu()) {
+            libtorchCpu(entries, hyper);
         } else {
             reference(entries, hyper);
         }
@@ -103,6 +115,37 @@ public final class MultiTensorAdamW {
                 e.param().addcdiv_(e.expAvg(), denom, new Scalar(-e.lr() / bc1));
             }
         }
+    }
+
+    /**
+     * libtorch's own fused CPU AdamW ({@code aten::_fused_adamw_}, one vectorized pass over each parameter, its gradient
+     * and state instead of the reference's seven operators with two temporaries: measured 5× faster, issue #19), once
+     * per learning rate and weight decay. The bindings have no method for it, so it is called through the dispatcher.
+     * Same arithmetic as the reference; the first moment is updated as a lerp, so results may differ in the last bit.
+     */
+    static void libtorchCpu(List<Entry> entries, Hyper hyper) {
+        Map<List<Double>, List<Entry>> byRate = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            byRate.computeIfAbsent(List.of(e.lr(), e.weightDecay()), k -> new ArrayList<>()).add(e);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            OperatorHandle fused = Dispatcher.singleton().findSchemaOrThrow("aten::_fused_adamw_", "");
+            Tensor step = torch.scalar_tensor(new Scalar((double) hyper.step())); // float32, read by the op, never written
+            byRate.forEach((rate, group) -> fused.callBoxed(new IValueVector(
+                    tensorList(group, Entry::param), tensorList(group, Entry::grad), tensorList(group, Entry::expAvg),
+                    tensorList(group, Entry::expAvgSq), tensorList(List.of(), Entry::param), tensorList(group, e -> step),
+                    new IValue(rate.get(0)), new IValue(hyper.beta1()), new IValue(hyper.beta2()), new IValue(rate.get(1)),
+                    new IValue(hyper.eps()), new IValue(false), new IValue(false), new IValue(), new IValue()))); // amsgrad, maximize, no grad scale, no found_inf
+        }
+    }
+
+    /** A boxed Tensor[] argument: a list typed as tensors (the op's unboxing checks the element type). */
+    private static IValue tensorList(List<Entry> entries, Function<Entry, Tensor> tensor) {
+        GenericList list = new GenericList(new Type.TypePtr(TensorType.get()));
+        for (Entry e : entries) {
+            list.push_back(new IValue(tensor.apply(e)));
+        }
+        return new IValue(list);
     }
 
     /** The kernel's tensor table (struct RetuneAdamwTensor[], little-endian) for {@code entries}. */

@@ -1,9 +1,7 @@
 package dev.retune.model;
 
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -70,8 +68,7 @@ public final class MusicgenAttention extends Module {
     /** q [B, H, n, hd] over k, v [B, H, L, hd] → [B, n, D]; {@code causal}: query i sees keys ≤ i only. */
     private Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal) {
         double p = is_training() ? dropout : 0.0;
-        Tensor attended = torch.scaled_dot_product_attention(q, k, v,
-                mask == null ? new TensorOptional() : new TensorOptional(mask), p, causal, new DoubleOptional(), false);
+        Tensor attended = ScaledDotProductAttention.apply(q, k, v, mask, p, causal, null); // [B, H, n, hd]
         return out_proj.forward(mergeHeads(attended)); // [B, n, D]
     }
 

@@ -1,10 +1,8 @@
 package dev.retune.model;
 
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -43,8 +41,7 @@ public final class T5Attention extends Module {
         Tensor keys = splitHeads(k.forward(x));
         Tensor values = splitHeads(v.forward(x));
         double p = is_training() ? config.dropoutRate() : 0.0;
-        Tensor attended = torch.scaled_dot_product_attention(queries, keys, values, new TensorOptional(bias.to(queries.scalar_type())),
-                p, false, new DoubleOptional(1.0), false); // [B, H, L, dkv]
+        Tensor attended = ScaledDotProductAttention.apply(queries, keys, values, bias, p, false, 1.0); // [B, H, L, dkv]
         return o.forward(attended.transpose(1, 2).reshape(x.size(0), x.size(1), (long) config.numHeads() * config.dKv()));
     }
 

@@ -93,7 +93,8 @@ class HeldOutFitTest {
         assertNotEquals(evalRecord(runDir, 3).get("loss").asDouble(), trainer, "LoRA trained other weights than the full run");
         double fp32 = compare(withOverrides("adapt.method=lora", "adapt.lora.r=4", "adapt.lora.target_modules=self_attn|lm_heads"),
                 HeldOutFit.Options.DEFAULT, ModelLocation.run(lora, null)).sources().get(0).trainerLoss();
-        assertTrue(Math.abs(fp32 - trainer) > 1e-5 * trainer, "scored in bf16 as the run validated, not in fp32: " + fp32 + " vs " + trainer);
+        // Attention runs in fp32 on the CPU in both (issue #19), so the two differ by the bf16 projections only: ~1e-5.
+        assertTrue(Math.abs(fp32 - trainer) > 1e-6 * trainer, "scored in bf16 as the run validated, not in fp32: " + fp32 + " vs " + trainer);
     }
 
     @Test
