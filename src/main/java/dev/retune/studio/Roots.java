@@ -86,14 +86,34 @@ final class Roots {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw StudioException.notFound(root.urlName() + "/" + relative + " does not exist");
         }
+        if (!leadsInto(folder, path)) {
+            throw StudioException.forbidden(root.urlName() + "/" + relative + " leads outside " + root.urlName() + "/");
+        }
         try {
-            Path real = path.toRealPath();
-            if (!real.startsWith(folder.toRealPath())) {
-                throw StudioException.forbidden(root.urlName() + "/" + relative + " leads outside " + root.urlName() + "/");
-            }
-            return real;
+            return path.toRealPath();
         } catch (IOException e) {
             throw StudioException.notFound(root.urlName() + "/" + relative + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Whether {@code path} lies inside {@code folder} by name and once every symbolic link is followed. A path that does
+     * not exist (yet) is judged by its deepest existing folder: it would be created there.
+     */
+    static boolean leadsInto(Path folder, Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        if (!absolute.startsWith(folder.toAbsolutePath().normalize())) {
+            return false;
+        }
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            Path real = existing == null ? absolute : existing.toRealPath().resolve(existing.relativize(absolute));
+            return real.startsWith(folder.toRealPath());
+        } catch (IOException e) {
+            return false; // what cannot be resolved is not known to be inside
         }
     }
 

@@ -74,11 +74,12 @@ final class Sources {
     private Optional<Source> adapter(RunFolder run, String name) {
         try {
             Path base = run.trainedModelFolder(run.readConfig());
-            Path real = (base.isAbsolute() ? base : roots.base().resolve(base)).toRealPath();
-            Path root = roots.base().toRealPath();
-            if (!real.startsWith(root) || !Files.isRegularFile(real.resolve(ModelFolder.CONFIG))) {
+            Path folder = roots.base().resolve(base);
+            if (!Roots.leadsInto(roots.base(), folder) || !Files.isRegularFile(folder.resolve(ModelFolder.CONFIG))) {
                 return Optional.empty();
             }
+            Path real = folder.toRealPath();
+            Path root = roots.base().toRealPath();
             String spec = root.relativize(real) + "+runs/" + name + "/adapter";
             return Optional.of(new Source(spec, name + " · adapter on " + real.getFileName(), "adapter"));
         } catch (IOException | RetuneException e) {
@@ -142,12 +143,11 @@ final class Sources {
         if (!Files.exists(path)) {
             throw StudioException.badRequest(field + ": " + relative + " does not exist under the root");
         }
+        if (!Roots.leadsInto(root, path)) {
+            throw StudioException.forbidden(field + ": " + relative + " leads outside the root " + root);
+        }
         try {
-            Path real = path.toRealPath();
-            if (!real.startsWith(root.toRealPath())) {
-                throw StudioException.forbidden(field + ": " + relative + " leads outside the root " + root);
-            }
-            return real.toString();
+            return path.toRealPath().toString();
         } catch (IOException e) {
             throw StudioException.badRequest(field + ": " + relative + " cannot be read: " + e.getMessage());
         }

@@ -130,23 +130,9 @@ final class TrainingProcesses {
      * its key. Unset paths keep their defaults (a preset model in the run folder; the user's token cache).
      */
     private void requireInsideRoot(String key, String value) {
-        if (value == null) {
-            return;
-        }
-        Path base = roots.base();
-        Path path = base.resolve(value).normalize();
-        Path existing = path;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        try {
-            Path real = existing == null ? path : existing.toRealPath().resolve(existing.relativize(path));
-            if (!path.startsWith(base) || !real.startsWith(base.toRealPath())) {
-                throw StudioException.badRequest(key + " " + value + " lies outside the studio's root " + base
-                        + "; a run started from the page reads and writes only inside it (train from a terminal for other folders)");
-            }
-        } catch (IOException e) {
-            throw StudioException.badRequest(key + " " + value + " cannot be checked: " + e.getMessage());
+        if (value != null && !Roots.leadsInto(roots.base(), roots.base().resolve(value))) {
+            throw StudioException.badRequest(key + " " + value + " lies outside the studio's root " + roots.base()
+                    + "; a run started from the page reads and writes only inside it (train from a terminal for other folders)");
         }
     }
 
