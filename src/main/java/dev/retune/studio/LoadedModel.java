@@ -13,7 +13,8 @@ import java.nio.file.Path;
 /**
  * The last model the generation worker loaded, kept for the next item: loading is most of the time of a short clip.
  * It is loaded again when another source is asked for, or when a run's {@code latest} or {@code best} pointer has
- * moved since (training went on); the previous model is dropped first. Used by the worker thread only.
+ * moved since (training went on); the previous model is dropped first (modules are not closable: the GC
+ * frees its tensors). Used by the worker thread only.
  */
 final class LoadedModel {
 
@@ -29,7 +30,7 @@ final class LoadedModel {
     ModelSource of(ModelLocation location) {
         String wanted = location + pointers(location);
         if (!wanted.equals(key)) {
-            model = null; // dropped before the next one loads: two models never need the memory at once
+            model = null; // dropped before the next one loads; its native memory goes when the GC collects it (as in Experiment)
             key = null;
             model = Generation.load(location, device);
             key = wanted;
