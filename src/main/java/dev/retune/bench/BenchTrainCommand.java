@@ -137,6 +137,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--steps must be at least 1, found " + steps);
         }
         Device device = Devices.select(new DeviceConfig(deviceKind, null));
+        if (precision.equals("bf16")) {
+            Devices.warnIfSoftwareBf16(device);
+        }
         if (precision.equals("fp16") && !device.is_cuda()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--precision fp16 needs a CUDA device (found " + device.str().getString()
                     + "); use bf16 on the CPU");

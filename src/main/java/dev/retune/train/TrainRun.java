@@ -109,6 +109,9 @@ public final class TrainRun {
         if (config.precision().mode() == PrecisionConfig.Mode.FP16 && !selected.is_cuda()) {
             throw new ConfigException("precision.mode fp16 needs a CUDA device; use bf16 on CPU");
         }
+        if (config.precision().mode() == PrecisionConfig.Mode.BF16) {
+            Devices.warnIfSoftwareBf16(selected);
+        }
         Device device = env.isPresent() && selected.is_cuda() ? new Device("cuda:" + env.get().localRank()) : selected;
         try (Distributed dist = Distributed.join(env, device, DIST_TIMEOUT_MS)) {
             return run(output, stop, device, dist);
