@@ -7,6 +7,11 @@ runs, as Retune's does, a frozen T5-shaped encoder (the preset's width, layers, 
 width. Run with Debian's python3-torch:
 
     /usr/bin/python3 docs/bench/pytorch_baseline.py --preset tiny --batch 4 --seconds 3 --steps 20 --threads 2 [--bf16] [--text-encoder]
+
+Debian's python3-torch links the system BLAS: install libopenblas0-pthread too, or the netlib reference BLAS that apt
+may pick instead runs the tiny fp32 step 8x slower (measured: 407 against 52 ms). For a fair comparison give it the
+environment the retune launcher sets (MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456
+OMP_WAIT_POLICY=PASSIVE; docs/benchmarks.md, "Training step speed").
 """
 import argparse
 import math
