@@ -174,21 +174,24 @@ final class BenchMemoryCommand implements Callable<Integer> {
         MusicgenForConditionalGeneration model = new MusicgenForConditionalGeneration(config);
         model.to(target, ScalarType.Float, false);
         Path work = Files.createTempDirectory("retune-bench-memory");
-        Path tokenizer = work.resolve("tokenizer.json");
-        TinyTokenizer.write(tokenizer);
-        int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
-        TrainingData data = new TrainingData(BenchTrainCommand.randomExamples(config, frames, batch * steps * gradAccum), List.of(), TextTokenizer.load(tokenizer),
-                DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
-                new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, TextTokenizer.MAX_PROMPT_TOKENS));
-        TrainingSetup setup = TrainingSetup.resolve(run, model, data.batchesPerEpoch(), target);
-        int textTokens = (int) data.trainBatch(0, 0).textIds().size(1);
-        MemoryEstimate estimate = MemoryEstimate.of(run, config, MemoryEstimate.Counts.of(model, setup), frames, textTokens, cuda ? "cuda" : "cpu");
-        if (cuda) {
-            torch_cuda.getAllocator().resetPeakStats((byte) 0);
+        try {
+            Path tokenizer = work.resolve("tokenizer.json");
+            TinyTokenizer.write(tokenizer);
+            int frames = (int) Math.round(seconds * config.audioEncoder().frameRate());
+            TrainingData data = new TrainingData(BenchTrainCommand.randomExamples(config, frames, batch * steps * gradAccum), List.of(), TextTokenizer.load(tokenizer),
+                    DescriptionMerger.OFF, new DelayPattern(config.decoder().numCodebooks(), config.decoder().specialToken()),
+                    new TrainingData.Options(batch, frames, 1.0, 0, 0, 0, TextTokenizer.MAX_PROMPT_TOKENS));
+            TrainingSetup setup = TrainingSetup.resolve(run, model, data.batchesPerEpoch(), target);
+            int textTokens = (int) data.trainBatch(0, 0).textIds().size(1);
+            MemoryEstimate estimate = MemoryEstimate.of(run, config, MemoryEstimate.Counts.of(model, setup), frames, textTokens, cuda ? "cuda" : "cpu");
+            if (cuda) {
+                torch_cuda.getAllocator().resetPeakStats((byte) 0);
+            }
+            new Trainer(model, setup, data, new Checkpointer(work, 1), MetricsSink.NONE, Distributed.single()).train(new AtomicBoolean(), null);
+            return estimate;
+        } finally {
+            BenchFiles.delete(work);
         }
-        new Trainer(model, setup, data, new Checkpointer(work, 1), MetricsSink.NONE, Distributed.single()).train(new AtomicBoolean(), null);
-        BenchFiles.delete(work);
-        return estimate;
     }
 
     /** The run as a config: the trainable set and optimizer come from the same {@link TrainingSetup} as a real run's. */
