@@ -10,7 +10,7 @@ width. Run with Debian's python3-torch:
 
 Debian's python3-torch links the system BLAS: install libopenblas0-pthread too, or the netlib reference BLAS that apt
 may pick instead runs the tiny fp32 step 8x slower (measured: 407 against 52 ms). For a fair comparison give it the
-environment the retune launcher sets (MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456
+environment the retune launcher sets (MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_TOP_PAD_=67108864
 OMP_WAIT_POLICY=PASSIVE; docs/benchmarks.md, "Training step speed").
 """
 import argparse
