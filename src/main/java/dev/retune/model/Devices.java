@@ -50,7 +50,8 @@ public final class Devices {
         if (openblasThreads != null && !openblasThreads.isBlank()) {
             return 0;
         }
-        int threads = "passive".equalsIgnoreCase(ompWaitPolicy == null ? null : ompWaitPolicy.strip()) ? torch.get_num_threads() : 1;
+        boolean passive = ompWaitPolicy != null && ompWaitPolicy.strip().equalsIgnoreCase("passive");
+        int threads = passive ? torch.get_num_threads() : 1;
         if (threads == 1 && torch.get_num_threads() > 1) {
             Log.warn("OMP_WAIT_POLICY is not PASSIVE, so OpenBLAS runs on one thread and fp32 matrix products use one core; "
                     + "the ./retune launcher sets OMP_WAIT_POLICY=PASSIVE");
